@@ -1,0 +1,805 @@
+/* ar.h — THE ABI of libactor, the CPU runtime of actorc (DESIGN.md "Runtime
+ * model").  Generated C (codegen/emit_c*.c) and hand-written C (tests,
+ * benchmarks) may use only what this header declares; everything else in
+ * runtime/ is internal (`ari_*`, built with -fvisibility=hidden).
+ *
+ * Conventions (STYLE.md B3, B8, B10):
+ *  - Every function says who may call it ("any thread", "the running actor's
+ *    handler", "worker threads only") and who owns each pointer afterwards.
+ *  - Allocation failure aborts with a message; nothing returns NULL for OOM.
+ *  - Recoverable conditions are `ar_status` values.
+ *  - Protocol notes: runtime/SCHEDULER.md (scheduling, suspension, mailbox
+ *    priorities, backpressure, faults, shutdown) and runtime/MPSCQ.md.
+ *  - Everything here may be used only while ar_run / ar_run_fn runs (from
+ *    its workers, its start function, or threads that start and finish
+ *    inside it); every actor and message pointer is invalid afterwards.
+ *
+ * Minimal program:
+ *
+ *   typedef struct { ar_actor base; int64_t n; } counter;
+ *   static void counter_dispatch(ar_actor *self, ar_msg *m) {
+ *     ((counter *)self)->n += *AR_MSG_PAYLOAD(m, int64_t);
+ *     ar_msg_free(m);                         // the handler owns m
+ *   }
+ *   static const ar_actor_type counter_type = {
+ *       .name = "counter", .size = sizeof(counter),
+ *       .dispatch = counter_dispatch};
+ *   static void main_start(ar_actor *self) {  // the main actor's `run`
+ *     ar_actor *c = ar_spawn(&counter_type);  // one reference for us
+ *     ar_msg *m = ar_msg_alloc(1, sizeof(int64_t));
+ *     *AR_MSG_PAYLOAD(m, int64_t) = 42;
+ *     ar_send(c, m);                          // m moves to c
+ *     ar_actor_release(c);
+ *     (void)self;
+ *   }
+ *   static const ar_actor_type main_type = {
+ *       .name = "main", .size = sizeof(ar_actor), .on_start = main_start};
+ *   int main(int argc, char **argv) { return ar_run(&main_type, argc, argv); }
+ */
+#ifndef AR_H
+#define AR_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define AR_API __attribute__((visibility("default")))
+#define AR_CACHELINE 64
+
+/* ======================================================= status codes */
+
+/* Results of runtime operations a caller can act on (STYLE.md B9). */
+typedef enum ar_status {
+  AR_OK = 0,      /* done */
+  AR_FULL,        /* bounded mailbox / channel full; caller keeps the msg */
+  AR_CLOSED,      /* channel closed */
+  AR_AGAIN,       /* nothing available right now (non-blocking ops) */
+  AR_REFUSED,     /* mailbox policy `fail` refused it; msg was consumed */
+  AR_DEAD,        /* target actor stopped or failed; msg was consumed */
+  AR_BADMSG,      /* malformed data (msgpack decoding) */
+  AR_DROPPED,     /* accepted but dropped by drop_newest; msg consumed */
+  AR_TIMEOUT      /* a wait timed out */
+} ar_status;
+
+/* ======================================================= ids and time */
+
+/* A 128-bit UUID (version 4 layout, random bits from a per-thread PRNG that
+ * is seeded once per thread from getrandom(); no system call per id). */
+typedef struct ar_uuid {
+  uint8_t b[16];
+} ar_uuid;
+
+/* Any thread.  A fresh random v4 UUID. */
+AR_API ar_uuid ar_uuid_new(void);
+/* Any thread.  Writes the 36-char canonical text form plus NUL into out37. */
+AR_API void ar_uuid_format(const ar_uuid *u, char *out37);
+AR_API bool ar_uuid_eq(const ar_uuid *a, const ar_uuid *b);
+/* Any thread.  CLOCK_MONOTONIC in nanoseconds. */
+AR_API int64_t ar_now_ns(void);
+
+/* ======================================================= messages */
+
+typedef struct ar_actor ar_actor;
+typedef struct ar_waiter ar_waiter;
+
+#define AR_PRIO_DEFAULT 128
+
+/* ar_msg.flags bits.  HAS_ID and HAS_CORR are public (read them through
+ * ar_msg_id / ar_msg_has_correlation); the others are runtime-private. */
+enum {
+  AR_MSGF_HAS_ID = 1u << 0,   /* `id` holds a generated id */
+  AR_MSGF_HAS_CORR = 1u << 1, /* `correlation` is set (it is a reply) */
+  AR_MSGF_ASK = 1u << 2,      /* runtime: the message is an ask request */
+  AR_MSGF_SYS = 1u << 3       /* runtime: system message (DOWN, EXIT...) */
+};
+
+/* Message types at or above this value are reserved for the runtime. */
+#define AR_MSG_TYPE_SYS 0xFFFF0000u
+/* A monitored actor stopped.  Payload: ar_down. Sent to monitors and to
+ * linked actors that trap exits (ar_trap_exit). */
+#define AR_MSG_DOWN (AR_MSG_TYPE_SYS + 1u)
+#define AR_MSG_EXIT (AR_MSG_TYPE_SYS + 2u)
+
+/* The message header (32 bytes).  The payload follows it in the same
+ * allocation, 8-byte aligned: AR_MSG_PAYLOAD(m, T).  Messages move by
+ * pointer: after a successful ar_send the sender must not touch the message
+ * again.
+ *
+ * Field ownership: `link`, `ari_ext`, `pool`, `cls` belong to the runtime.
+ * `type`, `priority`, payload: written by the allocating code before
+ * sending, read by the receiving handler.  `sender` is set by ar_send.  The
+ * id, the correlation and an ask's waiter live in a small side block that
+ * the runtime allocates only when they are used (most messages never need
+ * them; this keeps the common message small): read them with ar_msg_id()
+ * (assigned lazily on the first call; only one actor owns a message at a
+ * time, so no synchronisation) and ar_msg_correlation(); ar_reply and
+ * ar_msg_set_correlation set the latter. */
+struct ari_msg_ext;
+typedef struct ar_msg {
+  void *_Atomic link;           /* runtime: mailbox / pool link */
+  ar_actor *sender;             /* counted reference while the msg lives */
+  uint32_t type;                /* user message type (< AR_MSG_TYPE_SYS) */
+  uint8_t priority;             /* 0..255, higher first, default 128 */
+  uint8_t flags;                /* AR_MSGF_* */
+  uint8_t pool;                 /* runtime: owner pool */
+  uint8_t cls;                  /* runtime: size class */
+  struct ari_msg_ext *ari_ext;  /* runtime: id, correlation, ask waiter */
+} ar_msg;
+
+#define AR_MSG_PAYLOAD(m, T) ((T *)(void *)((ar_msg *)(m) + 1))
+
+/* Any thread.  A message with room for payload_size bytes after the header.
+ * The header is initialised (priority 128, no id, no correlation, sender
+ * NULL); the payload is NOT zeroed.  Comes from the calling thread's pool
+ * (any size; large ones from malloc); the caller owns it until it sends or
+ * frees it.  Never returns NULL (aborts on out-of-memory). */
+AR_API ar_msg *ar_msg_alloc(uint32_t type, size_t payload_size);
+/* Any thread.  Frees a message the caller owns (returns it to its owner
+ * pool, from any thread).  Releases the sender reference.  Freeing an ask
+ * request that was never replied to fails the asker (AR_EV_FAILED). */
+AR_API void ar_msg_free(ar_msg *m);
+/* Payload finalizer.  The runtime does not know payload layouts, so a
+ * message it disposes of itself would leak the payload's owned pointers
+ * (lists, strings, nested messages).  `fn` is called instead of
+ * ar_msg_free for every non-system message (not AR_MSG_DOWN / AR_MSG_EXIT)
+ * that the runtime frees without handing it to a handler: target dead or
+ * stopped (drained), refused (`fail`), dropped (`drop_newest`,
+ * `drop_oldest`), a late reply (the ask timed out), a reply whose asker
+ * stopped before resuming, a delayed send pending at shutdown, and any
+ * message still queued at shutdown.  Not called for the message whose
+ * handler faulted (the handler may have moved parts of it out; its
+ * storage is freed as before).
+ * Ownership: fn owns m; it must drop the payload's owned parts and then
+ * call ar_msg_free(m) exactly once (a generated `drop` that ends with
+ * ar_msg_free fits).  An ask request reaching fn has usually been failed
+ * already; if not, fn's ar_msg_free fails it as usual.  At shutdown
+ * (workers joined, main thread) that ar_msg_free only frees storage.
+ * Threads: fn runs on whichever thread frees m: a sender (any thread that
+ * may send, the timer thread included), the target's worker, or the
+ * main thread inside ar_run's shutdown; concurrently on several threads.
+ * It must not block and must not call ar_send, ar_ask, ar_reply, ar_stop,
+ * ar_fail or any other scheduling function: only ar_msg_free and plain
+ * memory/value frees.  Set it only while the runtime is not running
+ * (before ar_run; it stays set for later runs; NULL restores plain
+ * ar_msg_free).  Not thread-safe against a running runtime. */
+AR_API void ar_set_msg_finalizer(void (*fn)(ar_msg *m));
+/* Owner of m.  The message id, generated on first call. */
+AR_API const ar_uuid *ar_msg_id(ar_msg *m);
+AR_API bool ar_msg_has_correlation(const ar_msg *m);
+/* Owner of m.  The correlation (the id of the request this message
+ * answers), or NULL if it has none.  Valid while the caller owns m. */
+AR_API const ar_uuid *ar_msg_correlation(const ar_msg *m);
+AR_API void ar_msg_set_correlation(ar_msg *m, const ar_uuid *corr);
+
+/* ======================================================= actor types */
+
+/* Mailbox policies for bounded mailboxes (DESIGN.md "Backpressure"). */
+enum {
+  AR_MB_BLOCK = 0,       /* ar_send returns AR_FULL; sender may wait */
+  AR_MB_DROP_NEWEST = 1, /* the new message is dropped (counted) */
+  AR_MB_DROP_OLDEST = 2, /* over capacity the runner drops queued messages
+                            (in delivery order) until it is back under; the
+                            sender is muted meanwhile (counted) */
+  AR_MB_FAIL = 3         /* ar_send returns AR_REFUSED (counted) */
+};
+
+/* Events delivered through ar_actor_type.resume. */
+typedef enum ar_event {
+  AR_EV_REPLY = 1,    /* ask answered: p = reply ar_msg* (resume owns it) */
+  AR_EV_TIMEOUT,      /* ar_waiter_timeout fired (ask timeout, sleep) */
+  AR_EV_FAILED,       /* ask target failed/stopped or dropped the request;
+                         p = const char* reason (static or runtime-owned,
+                         valid during resume only) */
+  AR_EV_CHAN_RECV,    /* channel receive completed (R2: chan.c) */
+  AR_EV_CHAN_SEND,    /* channel send completed */
+  AR_EV_CHAN_CLOSED,  /* channel closed while waiting */
+  AR_EV_SELECT,       /* select case ready: u = case index */
+  AR_EV_TIMER,        /* generic timer (`after`) */
+  AR_EV_SEND_READY,   /* a bounded mailbox has room again */
+  AR_EV_USER          /* first kind free for other modules */
+} ar_event;
+
+/* The actor object: a 128-byte runtime header (mailbox, scheduling state,
+ * counters, links) followed by the user state in the same allocation.
+ * Generated code defines `typedef struct { ar_actor base; ...fields } ag_X;`
+ * and never touches `base`.  Alignment 64 (the header is two cache lines:
+ * producer side and consumer side, runtime/SCHEDULER.md section 2). */
+struct ar_actor {
+  _Alignas(AR_CACHELINE) unsigned char ari_private[128];
+};
+
+/* One static const per actor type, defined by generated code. */
+typedef struct ar_actor_type {
+  const char *name;
+  size_t size; /* sizeof the whole actor object incl. the ar_actor header */
+  /* An ordinary message.  The handler OWNS m: it must free it
+   * (ar_msg_free), move it on (ar_send, ar_send_after, or as the reply of
+   * ar_reply), or keep it in its state for later.  If the handler faults,
+   * the runtime frees m if the handler had not disposed of it (which fails
+   * an unanswered ask).  Runs on a worker thread, one handler of this actor
+   * at a time. */
+  void (*dispatch)(ar_actor *self, ar_msg *m);
+  /* A suspended handler continues (see "Suspension").  Never nested inside
+   * another handler of the same actor. May be NULL if never suspending. */
+  void (*resume)(ar_actor *self, int kind, uint64_t u, void *p);
+  /* First turn of the actor (`run` block / init).  May be NULL. */
+  void (*on_start)(ar_actor *self);
+  /* Runs exactly once when the actor stops (ar_stop, fault, or runtime
+   * shutdown for live actors).  May be NULL.  Must not suspend. */
+  void (*on_stop)(ar_actor *self);
+  uint32_t mailbox_capacity; /* 0 = unbounded (overload backpressure) */
+  uint8_t mailbox_policy;    /* AR_MB_* when capacity > 0 */
+} ar_actor_type;
+
+/* ======================================================= actors */
+
+/* Any thread.  Allocates an actor of `type` (header initialised, user state
+ * zeroed) and returns ONE counted reference owned by the caller.  The actor
+ * does not run until ar_actor_start; the caller may fill the user state in
+ * between (single-threaded: nobody else has the pointer yet). */
+AR_API ar_actor *ar_actor_new(const ar_actor_type *type);
+/* Any thread, once per actor.  Schedules the actor's first turn (on_start,
+ * then queued messages).  Messages sent before start stay queued. */
+AR_API void ar_actor_start(ar_actor *a);
+/* ar_actor_new + ar_actor_start.  From a worker thread the actor lands in
+ * that worker's own run queue (local, lock-free path). */
+AR_API ar_actor *ar_spawn(const ar_actor_type *type);
+/* Any thread.  Counted references: every stored ar_actor* must own one.
+ * The memory is freed when the actor has stopped and the count is zero. */
+AR_API void ar_actor_retain(ar_actor *a);
+AR_API void ar_actor_release(ar_actor *a);
+/* Worker threads: the actor whose handler is running on this thread, or
+ * NULL outside handlers (the caller does not own a reference). */
+AR_API ar_actor *ar_self(void);
+AR_API const ar_actor_type *ar_actor_type_of(const ar_actor *a);
+/* Any thread.  True once the actor has stopped or failed. */
+AR_API bool ar_actor_is_dead(const ar_actor *a);
+/* The running actor's handler: stop self after the current handler returns
+ * (normal exit: monitors get DOWN with reason NULL).  on_stop runs once;
+ * queued messages are counted as undelivered and freed. */
+AR_API void ar_stop(ar_actor *self);
+/* The running actor's handler (or generated fault paths): fail self with
+ * `reason` (static string or one that outlives the program).  Does not
+ * return: unwinds to the runtime (siglongjmp), which stops the actor,
+ * fails pending asks, tells links/monitors/supervisor.  SIGSEGV, SIGFPE,
+ * SIGBUS inside a handler are turned into ar_fail (SCHEDULER.md 7). */
+AR_API _Noreturn void ar_fail(ar_actor *self, const char *reason);
+/* The reason an actor failed (NULL: running, or stopped normally). */
+AR_API const char *ar_actor_fail_reason(const ar_actor *a);
+
+typedef struct ar_actor_stats {
+  uint64_t handled;      /* messages + resumes dispatched (mod 2^32) */
+  uint32_t mailbox_hwm;  /* mailbox high-water mark: exact for bounded
+                            mailboxes; for unbounded ones the backlog
+                            estimate sampled every 64 messages (SCHEDULER 10) */
+  uint64_t dropped;      /* messages dropped by the mailbox policy */
+  uint64_t refused;      /* sends refused (policy fail) */
+} ar_actor_stats;
+/* Any thread (values are relaxed snapshots). */
+AR_API void ar_actor_get_stats(const ar_actor *a, ar_actor_stats *out);
+
+/* ======================================================= sending */
+
+/* Any thread.  Sends m to `to`; sender = ar_self() (may be NULL); a
+ * previous sender of m (a forwarded message) is released.
+ * Ownership: on every status except AR_FULL the message is consumed (the
+ * caller must not touch it again).  AR_FULL (bounded mailbox, policy
+ * block): the caller keeps m and may retry, or wait for room with
+ * ar_send_wait.  AR_DROPPED / AR_REFUSED: counted in the target's stats
+ * and the runtime report.  AR_DEAD: target stopped; m freed (an ask request
+ * fails its asker).  Lock-free: one atomic exchange, a flag load and, if
+ * the target was idle, one flag exchange plus a run-queue push
+ * (runtime/MPSCQ.md, SCHEDULER.md 3).  A sender to an overloaded actor is
+ * descheduled after its handler returns (SCHEDULER.md 6.2).
+ * FIFO per sender->receiver pair at equal priority. */
+AR_API ar_status ar_send(ar_actor *to, ar_msg *m);
+/* The running actor's handler, after ar_send returned AR_FULL: begin a wait
+ * (ar_wait_begin) and ask `to` to wake it with AR_EV_SEND_READY once its
+ * mailbox has room.  The caller keeps m and retries after resuming. */
+AR_API void ar_send_wait(ar_actor *self, ar_actor *to);
+/* Any thread.  Delivers m to `to` after ns nanoseconds (timer facility);
+ * consumes m. The pending send keeps the program alive (quiescence). */
+AR_API void ar_send_after(ar_actor *to, ar_msg *m, int64_t ns);
+/* A handler owning `request` (any thread that owns it, in fact): sends
+ * `reply` to the requester with correlation = request's id.  If the request
+ * came from ar_ask the reply goes straight to the suspended asker
+ * (AR_EV_REPLY), never through its mailbox; if that ask already timed out
+ * the reply is dropped and counted as late and AR_TIMEOUT is returned.
+ * Otherwise the result of ar_send to request->sender (AR_DEAD if there is
+ * no sender).  Always consumes `reply`, never `request` (the handler still
+ * owns it and must free it).  Lock-free. */
+AR_API ar_status ar_reply(ar_msg *request, ar_msg *reply);
+
+/* ======================================================= suspension */
+/* Compiled stackless handlers suspend with a waiter (SCHEDULER.md 5).
+ * While an actor is suspended the runtime dispatches NO other ordinary
+ * message to it (non-reentrant); they stay queued in order. */
+
+/* The running actor's handler: begin a wait.  The actor is suspended when
+ * the handler returns; the waiter is resumed exactly once through
+ * type->resume.  Returns a refcounted waiter with one reference for the
+ * caller (the runtime keeps its own).  At most one wait per actor at a
+ * time. */
+AR_API ar_waiter *ar_wait_begin(ar_actor *self);
+/* Any thread.  Try to claim the waiter; exactly one claimer ever wins
+ * (atomic CAS).  Lock-free. */
+AR_API bool ar_waiter_claim(ar_waiter *w);
+/* Any thread, only after a successful claim: deliver (kind, u, p) to the
+ * waiting actor's resume callback (on a worker, never nested).  Ownership
+ * of p moves to the resumed handler as the event kind documents. */
+AR_API void ar_waiter_wake(ar_waiter *w, int kind, uint64_t u, void *p);
+/* Any thread. */
+AR_API void ar_waiter_retain(ar_waiter *w);
+AR_API void ar_waiter_release(ar_waiter *w);
+/* Any thread.  The waiting actor (borrowed; valid while w is). */
+AR_API ar_actor *ar_waiter_actor(const ar_waiter *w);
+/* Any thread.  After ns, try to claim w and wake it with AR_EV_TIMEOUT.
+ * Holds a reference on w until it fires.  An armed timer whose waiter is
+ * still unclaimed keeps the program alive (quiescence).  Arm it before
+ * publishing w to other wakers where possible: if another waker claims w
+ * first, the timer stops counting for quiescence only when it fires. */
+AR_API void ar_waiter_timeout(ar_waiter *w, int64_t ns);
+/* The running actor's handler: ask `target` with `request` (consumed) and
+ * suspend; resume receives exactly one of AR_EV_REPLY (p = reply msg,
+ * owned by the resumed handler), AR_EV_TIMEOUT (timeout_ns < 0: none), or
+ * AR_EV_FAILED (target dead/failed/dropped the request; immediately if
+ * it is already dead).  If the target fails (ar_fail or a caught signal)
+ * while the request is being handled or still queued, p is the target's
+ * failure reason (ar_actor_fail_reason), e.g. "division by zero".  A
+ * target with a full bounded mailbox under policy `block` does not fail
+ * the ask: the runtime parks the request (with the asker's reference) on
+ * the target and sends it as soon as the target's runner makes room, as
+ * ar_send's AR_FULL + ar_send_wait would; the ask's
+ * timeout runs from this call (a timeout while parked wakes the asker with
+ * AR_EV_TIMEOUT; the request is still sent later and its reply counted
+ * late); the target stopping fails it (AR_EV_FAILED, its fail reason or
+ * "actor is dead"); a request still parked at shutdown is undelivered. */
+AR_API void ar_ask(ar_actor *self, ar_actor *target, ar_msg *request,
+                   int64_t timeout_ns);
+/* The running actor's handler: suspend for ns; resume gets AR_EV_TIMER. */
+AR_API void ar_sleep(ar_actor *self, int64_t ns);
+
+/* ======================================================= links, monitors */
+
+/* Payload of AR_MSG_DOWN / AR_MSG_EXIT. `who` is a counted reference owned
+ * by the message (released by ar_msg_free). */
+typedef struct ar_down {
+  ar_actor *who;
+  const char *reason; /* NULL = normal stop; else the failure reason */
+} ar_down;
+
+/* The running actor's handler: bidirectional link.  When one of the pair
+ * fails, the other fails too ("linked actor failed"), unless it traps
+ * exits, in which case it receives AR_MSG_EXIT.  A normal stop of one side
+ * only tells a trapping partner. */
+AR_API void ar_link(ar_actor *self, ar_actor *other);
+AR_API void ar_trap_exit(ar_actor *self, bool on);
+/* The running actor's handler: self receives AR_MSG_DOWN when `other`
+ * stops or fails (at once if it is already dead). */
+AR_API void ar_monitor(ar_actor *self, ar_actor *other);
+
+/* ======================================================= supervisors */
+
+typedef enum ar_restart {
+  AR_ONE_FOR_ONE = 0,
+  AR_ONE_FOR_ALL = 1,
+  AR_REST_FOR_ONE = 2
+} ar_restart;
+
+/* Called on a worker thread to initialise a freshly created child (before
+ * it starts); used for the first start and every restart. */
+typedef void (*ar_child_init)(ar_actor *child, void *arg);
+
+/* Any thread.  A supervisor actor (counted reference for the caller).  It
+ * restarts failed children by `strategy`; more than `intensity` restarts
+ * within `period_ns` make the supervisor itself fail (OTP semantics). */
+AR_API ar_actor *ar_supervisor_new(ar_restart strategy, int intensity,
+                                   int64_t period_ns);
+/* Before any child has failed (any thread, not concurrently with itself):
+ * add a child spec; the child is created and started at once.  Returns the
+ * child index. */
+AR_API int ar_supervisor_add_child(ar_actor *sup, const ar_actor_type *type,
+                                   ar_child_init init, void *arg);
+/* Any thread.  The current incarnation of child i (new counted reference,
+ * NULL if none), and how many restarts the supervisor performed. */
+AR_API ar_actor *ar_supervisor_child(ar_actor *sup, int i);
+AR_API uint64_t ar_supervisor_restarts(ar_actor *sup);
+
+/* ======================================================= program */
+
+/* Main thread.  Starts the workers (one per core; ACTOR_THREADS overrides),
+ * spawns the main actor, and returns the exit code when the program is
+ * quiescent (every actor idle, nothing in flight, no armed timer) or after
+ * ar_exit.  Then runs every live actor's on_stop exactly once, prints the
+ * shutdown report to stderr if anything was undelivered/dropped/late, writes
+ * ACTOR_TRACE, and frees runtime memory.  main_type may be NULL (tests:
+ * then use ar_run_fn). */
+AR_API int ar_run(const ar_actor_type *main_type, int argc, char **argv);
+/* Like ar_run but with a C function as the first main-thread step: calls
+ * start(arg) on the main thread once the workers run (it may spawn and
+ * send; sends from non-worker threads are allowed), then waits. */
+AR_API int ar_run_fn(void (*start)(void *arg), void *arg);
+/* Any thread.  Ends the program with `code` (first call wins). */
+AR_API void ar_exit(int code);
+AR_API int ar_argc(void);
+AR_API char **ar_argv(void);
+/* Number of worker threads of the running runtime. */
+AR_API int ar_workers(void);
+
+/* Runtime-wide counters (relaxed snapshots; reset by ar_run). */
+typedef struct ar_runtime_stats {
+  uint64_t sent;          /* messages + wake events enqueued */
+  uint64_t handled;       /* dispatched */
+  uint64_t undelivered;   /* freed unhandled: target dead or shutdown */
+  uint64_t dropped;       /* mailbox policy drops (drop_newest/oldest) */
+  uint64_t refused;       /* mailbox policy `fail` */
+  uint64_t late_replies;  /* replies after the ask timed out */
+  uint64_t failed_actors; /* actors that faulted */
+  uint64_t spawned;
+  uint64_t mutes;         /* overload backpressure: senders descheduled */
+} ar_runtime_stats;
+AR_API void ar_runtime_get_stats(ar_runtime_stats *out);
+
+/* ======================================================= Channels and select */
+/* (section owned by runtime/chan.c, written by R2; protocol:
+ * runtime/CHANNELS.md)
+ *
+ * A channel carries 64-bit slots (`uint64_t`): scalars directly (f64 as its
+ * bits, bool as 0/1), everything else as a pointer to an owned heap value
+ * whose ownership moves with the send, exactly like a message.  Capacity 0
+ * is an unbuffered rendezvous; capacity N buffers N slots.  Channels are MPMC
+ * and safe to call from any thread.  One spinlock per channel (held only
+ * for O(1) work, O(cases) in select; spin then sched_yield) serialises
+ * every operation, so progress is lock-based but no operation ever blocks
+ * a thread waiting for a counterpart:
+ * an actor that must wait gets AR_AGAIN plus an `ar_chan_op` handle and is
+ * resumed through the suspension API (ar_wait_begin / ar_waiter_*).
+ *
+ * Resuming after AR_AGAIN: the actor's handler returns; it is resumed with
+ * one event: AR_EV_CHAN_RECV (u = the slot), AR_EV_CHAN_SEND, or
+ * AR_EV_CHAN_CLOSED for a single send/recv; AR_EV_SELECT (u = case index)
+ * for a select; p = the op for all four; or AR_EV_TIMEOUT (p = NULL) from
+ * the `after` timer.  The resumed code then MUST call
+ * ar_chan_op_end(op, ...) exactly once: it yields the definitive result and
+ * frees the op.  A frame torn down while an op is pending (actor stopped)
+ * must also call ar_chan_op_end on it, which cancels the op.
+ */
+typedef struct ar_chan ar_chan;
+typedef struct ar_chan_op ar_chan_op;
+
+/* Destructor for slots still buffered when the last reference goes (owned
+ * pointers); NULL for scalar channels. */
+typedef void (*ar_chan_drop_fn)(uint64_t slot);
+
+/* One case of a select.  `chan` NULL disables the case (never ready, as a
+ * nil channel in Go).  `send_val` is read only for send cases. */
+typedef struct ar_select_case {
+  ar_chan *chan;
+  uint64_t send_val;
+  bool is_send;
+} ar_select_case;
+
+/* ar_select flags */
+#define AR_SELECT_DEFAULT 0x1u /* has a `default` case: never suspends */
+#define AR_SELECT_AFTER 0x2u   /* has an `after after_ns` case */
+/* *out_index values that are not case indices */
+#define AR_SELECT_IDX_DEFAULT (-1) /* the default case was taken */
+#define AR_SELECT_IDX_TIMEOUT (-2) /* the after case fired (AR_TIMEOUT) */
+
+/* New channel with one reference held by the caller.  Any thread.  Aborts on
+ * out-of-memory; never returns NULL. */
+AR_API ar_chan *ar_chan_new(uint32_t capacity, ar_chan_drop_fn drop);
+/* Reference counting; any thread, lock-free.  The last release frees the
+ * channel and drops buffered slots; no op may still be pending on it (a
+ * pending op holds its own reference, so this only happens when none is). */
+AR_API void ar_chan_retain(ar_chan *c);
+AR_API void ar_chan_release(ar_chan *c);
+/* Snapshot of buffered slots / capacity; any thread (racy by nature). */
+AR_API uint32_t ar_chan_len(ar_chan *c);
+AR_API uint32_t ar_chan_cap(ar_chan *c);
+
+/* Non-blocking operations; any thread, any number of concurrent callers.
+ * try_send: AR_OK (delivered to a waiting receiver or buffered), AR_FULL
+ *   (would have to wait; the slot stays the caller's), AR_CLOSED (fault:
+ *   send on a closed channel; the slot stays the caller's).
+ * try_recv: AR_OK (*out set), AR_AGAIN (nothing available), AR_CLOSED
+ *   (closed and drained; *out untouched). */
+AR_API ar_status ar_chan_try_send(ar_chan *c, uint64_t v);
+AR_API ar_status ar_chan_try_recv(ar_chan *c, uint64_t *out);
+
+/* Suspending operations for the running actor `self` (called from its
+ * handler on its worker thread).  AR_OK / AR_CLOSED: done at once, as the
+ * try_ variants (a recv's *out is set on AR_OK).  AR_AGAIN: the actor was
+ * queued on the channel with a waiter from ar_wait_begin(self); *out_op is
+ * the pending op; on resume call ar_chan_op_end (the received slot comes
+ * back through it, not through `out`). */
+AR_API ar_status ar_chan_send(ar_actor *self, ar_chan *c, uint64_t v,
+                              ar_chan_op **out_op);
+AR_API ar_status ar_chan_recv(ar_actor *self, ar_chan *c, uint64_t *out,
+                              ar_chan_op **out_op);
+
+/* Close: buffered slots stay receivable; afterwards receivers drain them and
+ * then get AR_CLOSED; waiting receivers are woken with AR_EV_CHAN_CLOSED,
+ * waiting senders too (their send is a fault).  Returns AR_CLOSED if it was
+ * already closed (a fault for the caller to report), else AR_OK.  Any
+ * thread. */
+AR_API ar_status ar_chan_close(ar_chan *c);
+
+/* select over n cases (n <= AR_SELECT_MAX).  Among the cases ready at the
+ * call, one is chosen uniformly at random.  Returns
+ *   AR_OK      *out_index = the case that fired (*out_val = slot for a
+ *              receive), or AR_SELECT_IDX_DEFAULT when nothing was ready and
+ *              AR_SELECT_DEFAULT is set;
+ *   AR_TIMEOUT AR_SELECT_AFTER with after_ns <= 0 and nothing ready
+ *              (*out_index = AR_SELECT_IDX_TIMEOUT);
+ *   AR_CLOSED  *out_index = a case on a closed channel: a receive yields nil
+ *              (closed and drained), a send is a fault;
+ *   AR_AGAIN   suspended (as ar_chan_send); `after` arms the waiter timeout.
+ * `self` may be NULL only if AR_SELECT_DEFAULT is set.  Any worker thread. */
+#define AR_SELECT_MAX 64
+AR_API ar_status ar_select(ar_actor *self, const ar_select_case *cases,
+                           uint32_t n, uint32_t flags, int64_t after_ns,
+                           int32_t *out_index, uint64_t *out_val,
+                           ar_chan_op **out_op);
+
+/* Finish a pending op after the resume event (or cancel it if none came):
+ * unlinks it from every channel, returns the result with the same meaning
+ * as ar_select (AR_OK + index/value, AR_CLOSED + index; for a single
+ * send/recv the index is 0; AR_TIMEOUT + AR_SELECT_IDX_TIMEOUT after the
+ * `after` timer; AR_AGAIN if it was cancelled before anything happened) and
+ * frees the op.
+ * Called once, by the actor that owns the op.  out_index/out_val may be
+ * NULL. */
+AR_API ar_status ar_chan_op_end(ar_chan_op *op, int32_t *out_index,
+                                uint64_t *out_val);
+
+/* Blocking variants for plain OS threads that are not actors (tests, C
+ * embedders, the main thread before actors exist).  They park the calling
+ * thread on a futex; never call them from a worker thread.  Results as the
+ * non-blocking forms; ar_select_blocking honours DEFAULT and AFTER. */
+AR_API ar_status ar_chan_send_blocking(ar_chan *c, uint64_t v);
+AR_API ar_status ar_chan_recv_blocking(ar_chan *c, uint64_t *out);
+AR_API ar_status ar_select_blocking(const ar_select_case *cases, uint32_t n,
+                                    uint32_t flags, int64_t after_ns,
+                                    int32_t *out_index, uint64_t *out_val);
+
+/* ======================================================= END channels */
+
+/* ======================================================= values */
+/* Runtime support for the language's values (what generated C calls for
+ * `str`, lists, maps, bytes, formatting and checked arithmetic).
+ * Ownership model (docs/backend.md "Values"):
+ *  - ar_str: immutable; `rc` atomic; AR_STR_STATIC (-1) marks literals that
+ *    are never counted or freed.  Shared freely across actors.
+ *  - ar_list / ar_map: owned by exactly one actor at a time (the ownership
+ *    checker proves it), so a move is a pointer copy.  `rc` exists for
+ *    frozen (val) containers shared between actors: ar_*_freeze marks them
+ *    immutable; every holder then owns one count (atomic).
+ *  - Elements are stored inline (vt->size bytes each); the container owns
+ *    them and drops them with vt->drop when it is freed.
+ * Faults (index out of range, division by zero, key missing) call ar_fail on
+ * the running actor: they stop that actor, not the program.  Implemented in
+ * runtime/val.c. */
+
+/* ======================================================= strings */
+
+#define AR_STR_STATIC (-1)
+
+typedef struct ar_str {
+  _Atomic int32_t rc;  /* AR_STR_STATIC for literals */
+  uint32_t len;        /* bytes, without the NUL */
+  const char *ptr;     /* NUL-terminated; inline after the header if heap */
+} ar_str;
+
+/* Any thread.  A new string (rc 1) holding a copy of p[0..n). */
+AR_API ar_str *ar_str_new(const char *p, size_t n);
+/* Any thread; NULL-safe.  Literals are never counted. */
+AR_API ar_str *ar_str_retain(ar_str *s);
+AR_API void ar_str_release(ar_str *s);
+AR_API bool ar_str_eq(const ar_str *a, const ar_str *b);
+AR_API int ar_str_cmp(const ar_str *a, const ar_str *b);
+AR_API uint64_t ar_str_hash(const ar_str *s);
+/* The empty string (a literal). */
+AR_API ar_str *ar_str_empty(void);
+
+/* ======================================================= per-type ops */
+
+/* Operations on one element type, used by containers.  drop/share/deep may
+ * be NULL for plain bytes (memcpy, nothing to free). */
+typedef struct ar_vt {
+  const char *name;
+  size_t size;
+  void (*drop)(void *p);                    /* release what *p owns */
+  void (*share)(void *dst, const void *src);/* copy-class copy (retain) */
+  void (*deep)(void *dst, const void *src); /* copy(x): deep copy */
+  bool (*eq)(const void *a, const void *b);
+  uint64_t (*hash)(const void *p);
+  void (*fmt)(const void *p);               /* append text (ar_fmt_*) */
+} ar_vt;
+
+AR_API extern const ar_vt ar_vt_bool, ar_vt_i8, ar_vt_i16, ar_vt_i32,
+    ar_vt_i64, ar_vt_u8, ar_vt_u16, ar_vt_u32, ar_vt_u64, ar_vt_f32,
+    ar_vt_f64, ar_vt_str, ar_vt_list, ar_vt_map, ar_vt_actor;
+
+/* ======================================================= lists */
+
+typedef struct ar_list {
+  _Atomic int32_t rc;  /* 1 while owned; counts holders once frozen */
+  bool frozen;
+  const ar_vt *vt;
+  int64_t len, cap;
+  char *data;
+} ar_list;
+
+/* Any thread.  An empty list of elements described by vt (owned). */
+AR_API ar_list *ar_list_new(const ar_vt *vt, int64_t cap);
+/* Owner.  Appends *elem (its bytes are moved into the list). */
+AR_API void ar_list_push(ar_list *l, const void *elem);
+/* Owner.  Moves the last element into *out; false when empty. */
+AR_API bool ar_list_pop(ar_list *l, void *out);
+/* Faults the running actor with "index out of range". */
+AR_API _Noreturn void ar_list_index_fault(void);
+/* Pointer to element i; out of range faults the running actor.  Inline:
+ * this is the hot path of every `xs[i]` and `for x in xs`. */
+static inline void *ar_list_at(ar_list *l, int64_t i) {
+  if ((uint64_t)i >= (uint64_t)l->len)
+    ar_list_index_fault();
+  return l->data + (size_t)i * l->vt->size;
+}
+static inline int64_t ar_list_len(const ar_list *l) { return l ? l->len : 0; }
+/* NULL-safe.  Drops one count; the last frees the elements and the list. */
+AR_API void ar_list_release(ar_list *l);
+AR_API ar_list *ar_list_retain(ar_list *l);
+/* Deep copy (a new owned, unfrozen list). */
+AR_API ar_list *ar_list_copy(const ar_list *l);
+/* Marks l and everything reachable from it immutable; returns l. */
+AR_API ar_list *ar_list_freeze(ar_list *l);
+/* Mutation of a frozen list faults the running actor. */
+AR_API void ar_list_check_mut(const ar_list *l);
+
+/* ======================================================= maps */
+
+/* Insertion-ordered hash map (entries array + open-addressing index), so
+ * iteration and keys() are deterministic. */
+typedef struct ar_map {
+  _Atomic int32_t rc;
+  bool frozen;
+  const ar_vt *kvt, *vvt;
+  int64_t len;          /* live entries */
+  int64_t n, cap;       /* used entry slots (incl. removed), capacity */
+  char *keys, *vals;
+  uint8_t *live;
+  int32_t *idx;         /* -1 empty, -2 removed, else entry index */
+  uint32_t idxcap;      /* power of two */
+} ar_map;
+
+AR_API ar_map *ar_map_new(const ar_vt *kvt, const ar_vt *vvt);
+/* Owner.  Moves *k and *v in; an existing key keeps its entry: the new key
+ * is dropped and the old value dropped and replaced. */
+AR_API void ar_map_insert(ar_map *m, const void *k, const void *v);
+/* Pointer to the value for *k, or NULL.  Borrowed (valid until mutation). */
+AR_API void *ar_map_get(ar_map *m, const void *k);
+AR_API bool ar_map_contains(ar_map *m, const void *k);
+/* Moves the value out into *out_v (if non-NULL, else drops it). */
+AR_API bool ar_map_remove(ar_map *m, const void *k, void *out_v);
+/* A new list sharing the keys (vt->share). */
+AR_API ar_list *ar_map_keys(ar_map *m);
+AR_API int64_t ar_map_len(const ar_map *m);
+/* Iteration: entry slots 0..ar_map_slots(m)-1 that are live. */
+AR_API int64_t ar_map_slots(const ar_map *m);
+AR_API bool ar_map_live(const ar_map *m, int64_t i);
+AR_API void *ar_map_key_at(ar_map *m, int64_t i);
+AR_API void *ar_map_val_at(ar_map *m, int64_t i);
+AR_API void ar_map_release(ar_map *m);
+AR_API ar_map *ar_map_retain(ar_map *m);
+AR_API ar_map *ar_map_copy(const ar_map *m);
+AR_API ar_map *ar_map_freeze(ar_map *m);
+AR_API void ar_map_check_mut(const ar_map *m);
+
+/* ======================================================= formatting */
+
+/* A per-thread stack of text builders, so interpolation nests:
+ *   (ar_fmt_begin(), ar_fmt_cstr("x = ", 4), ar_fmt_i64(x), ar_fmt_end())
+ * Handlers never suspend inside one expression, so a builder is never
+ * shared between actors. */
+AR_API void ar_fmt_begin(void);
+AR_API void ar_fmt_cstr(const char *p, size_t n);
+AR_API void ar_fmt_str(const ar_str *s);
+AR_API void ar_fmt_i64(int64_t v);
+AR_API void ar_fmt_u64(uint64_t v);
+AR_API void ar_fmt_f64(double v);
+AR_API void ar_fmt_bool(bool v);
+AR_API void ar_fmt_duration(int64_t ns);
+AR_API void ar_fmt_actor(const ar_actor *a);
+AR_API void ar_fmt_val(const ar_vt *vt, const void *p);
+/* Pops the builder: a new string (rc 1). */
+AR_API ar_str *ar_fmt_end(void);
+/* Pops the builder and writes its text (plus '\n' if nl) to stdout
+ * (to_err: stderr) in one write, so lines of concurrent actors never mix. */
+AR_API void ar_fmt_print(bool nl, bool to_err);
+/* Writes s (plus '\n') the same way. */
+AR_API void ar_print_str(const ar_str *s, bool nl, bool to_err);
+
+/* ======================================================= faults, math */
+
+/* Faults the running actor with a static reason (never returns). */
+AR_API _Noreturn void ar_fault(const char *reason);
+/* Faults with a string built at run time (the text is kept for the report). */
+AR_API _Noreturn void ar_fault_str(ar_str *reason);
+AR_API int64_t ar_idiv(int64_t a, int64_t b);
+AR_API int64_t ar_imod(int64_t a, int64_t b);
+AR_API uint64_t ar_udiv(uint64_t a, uint64_t b);
+AR_API uint64_t ar_umod(uint64_t a, uint64_t b);
+
+/* ======================================================= helpers */
+
+/* Moves a pointer out of a place, leaving NULL (ownership transfer). */
+AR_API void *ar_take(void **place);
+/* take(self.xs): the list/map moves out, an empty one stays behind. */
+AR_API ar_list *ar_list_take(ar_list **place);
+AR_API ar_map *ar_map_take(ar_map **place);
+/* A list of n elements moved from elems[] (list literals). */
+AR_API ar_list *ar_list_of(const ar_vt *vt, int64_t n, const void *elems);
+/* A map from n keys and values moved from keys[] / vals[]. */
+AR_API ar_map *ar_map_of(const ar_vt *kvt, const ar_vt *vvt, int64_t n,
+                         const void *keys, const void *vals);
+/* m[k]: pointer to the value; a missing key faults the running actor. */
+AR_API void *ar_map_at(ar_map *m, const void *k);
+/* NULL-safe counted actor references. */
+AR_API ar_actor *ar_ref_retain(ar_actor *a);
+AR_API void ar_ref_release(ar_actor *a);
+/* a + b for strings (a new string). */
+AR_API ar_str *ar_str_concat(const ar_str *a, const ar_str *b);
+
+/* String methods (docs/language.md "Strings").  Offsets are in bytes.
+ * Results are new (owned) strings and lists; arguments are borrowed. */
+AR_API bool ar_str_contains(const ar_str *s, const ar_str *sub);
+AR_API bool ar_str_starts_with(const ar_str *s, const ar_str *p);
+AR_API bool ar_str_ends_with(const ar_str *s, const ar_str *p);
+/* First byte offset of sub in s into *out; false when absent. */
+AR_API bool ar_str_index_of(const ar_str *s, const ar_str *sub, int64_t *out);
+/* Bytes [a, b) of s; faults the running actor when out of range or when a
+ * cut falls inside a UTF-8 sequence. */
+AR_API ar_str *ar_str_slice(const ar_str *s, int64_t a, int64_t b);
+/* The parts between occurrences of sep (a list of str); an empty sep splits
+ * into UTF-8 characters. */
+AR_API ar_list *ar_str_split(const ar_str *s, const ar_str *sep);
+/* s without leading and trailing ASCII white space. */
+AR_API ar_str *ar_str_trim(const ar_str *s);
+/* The whole string as a decimal integer ([+-]digits, no spaces) / a float
+ * (strtod syntax, no leading spaces); false when it is not one or overflows. */
+AR_API bool ar_str_parse_i64(const ar_str *s, int64_t *out);
+AR_API bool ar_str_parse_f64(const ar_str *s, double *out);
+/* The UTF-8 bytes of s (a list of u8). */
+AR_API ar_list *ar_str_bytes(const ar_str *s);
+
+/* `x as i64` / `x as u64` from a float: saturating, NaN -> 0. */
+AR_API int64_t ar_f2i64(double v);
+AR_API uint64_t ar_f2u64(double v);
+
+/* Channel slots (ar.h: 64 bits): a double travels as its bits. */
+AR_API uint64_t ar_f64_bits(double v);
+AR_API double ar_bits_f64(uint64_t s);
+
+/* ======================================================= ask results */
+
+/* The outcome of `ask`: kind AR_EV_REPLY (reply owns a message),
+ * AR_EV_TIMEOUT, or AR_EV_FAILED (reason owns a string). */
+typedef struct ar_askres {
+  int32_t kind;
+  ar_msg *reply;
+  ar_str *reason;
+} ar_askres;
+
+/* Fill *r from a resume event (kind, p) of ar_ask. */
+AR_API void ar_askres_set(ar_askres *r, int kind, void *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
