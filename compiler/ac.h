@@ -149,10 +149,11 @@ bool ac_explain(const char *code, FILE *out);
 typedef struct lex_token {
   int code;
   span sp;
-  const char *text;    /* interned identifier / raw literal text */
+  const char *text;    /* interned identifier text; NULL for other tokens (see sp) */
   uint64_t ival;       /* TK_INT, TK_DURATION (ns) */
   double fval;         /* TK_FLOAT */
-  bool overflow;       /* numeric literal out of range */
+  bool overflow;       /* numeric literal out of range; TK_STR: malformed, already reported */
+  const char *doc;     /* `///` lines just before this token, joined; or NULL */
 } lex_token;
 
 typedef struct lex_state lex_state;

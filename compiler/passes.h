@@ -8,10 +8,17 @@
  * | 4 | types   | compiler/types.c, types_*.c      | AST → AST + type on every expr      | `ty` fields       | E03xx |
  * | 5 | own     | compiler/own.c, own_protocol.c   | typed AST → move/borrow verdicts;   | `own` fields      | E04xx |
  * |   |         |                                  | reply-once and ask-cycle protocol   |                   |       |
- * | 6 | lower   | compiler/lower*.c (issue 4)      | AST → actor IR (reachable only)     | IR                | E05xx |
- * | 7a| emit C  | codegen/emit_c*.c (issue 4)      | IR → .c                             | —                 | E06xx |
- * | 7b| emit PTX| codegen/emit_ll*.c (issue 5)     | IR → LLVM → PTX                     | —                 | E07xx |
- * | — | driver  | compiler/main.c                  | options, files, toolchain           | —                 | E09xx |
+ * | 6 | lower   | compiler/lower.c, ir.h           | typed AST → lowering tables:        | ir tables         | E05xx |
+ * |   |         |                                  | reachability, type ids, C names,    | (cx->phase_data)  |       |
+ * |   |         |                                  | frames, suspension points           |                   |       |
+ * | 7a| emit C  | codegen/emit_c_check.c (unsupported constructs first), emit_c.c (decls,     | E06xx |
+ * |   |         | messages, actors), emit_c_expr.c, emit_c_stmt.c (bodies, state machines);   |       |
+ * |   |         | typed AST + ir tables → .c (docs/backend.md: why emit reads the AST)        |       |
+ * | 7b| emit PTX| codegen/emit_ll*.c (issue 5)     | ir tables (kernel subset) → LLVM → PTX | —              | E07xx |
+ * | — | driver  | compiler/main.c, driver.c        | options, files, toolchain           | —                 | E09xx |
+ * | — | schema  | compiler/schema.c (after types)  | typed AST → schema JSON; two        | —                 | S00xx |
+ * |   |         |                                  | programs → compatibility findings   |                   |       |
+ * |   |         |                                  | (docs/schema.md; a tool, not a pass)|                   |       |
  *
  * Rules: each phase has one entry point `bool <phase>_run(ac_ctx *cx)` in
  * ac.h, returning false if it reported an error; the driver stops between

@@ -1,0 +1,16 @@
+/* builtins.h — ids of builtin functions and methods (builtins.def).
+ * sym.index of a SYM_BUILTIN and ast_expr.u.call.builtin hold one of these
+ * (call.builtin is -1 for calls of user fns).  Names and arities are in
+ * builtins.def; signatures are checked in types_expr.c.
+ */
+#ifndef AC_BUILTINS_H
+#define AC_BUILTINS_H
+
+typedef enum {
+#define BUILTIN_FN(id, name, n)           id,
+#define BUILTIN_METHOD(id, recv, name, n) id,
+#include "builtins.def"
+  BI__COUNT
+} ac_builtin;
+
+#endif
