@@ -11,7 +11,9 @@
 # print exactly expected.stderr (--diag-format=plain --color=never).
 # Every program's emitted C is also compiled with gcc and clang at -Wall
 # -Wextra -Werror (-fsyntax-only).
-# Usage: run_runner.sh [names...]   (ACTORC overrides the compiler)
+# Usage: run_runner.sh [names...]   (ACTORC overrides the compiler;
+# RUN_ROOT=examples runs examples/<name>/ instead of tests/run/<name>/, which
+# is how check-examples uses it)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ACTORC=${ACTORC:-build/actorc}
@@ -21,13 +23,14 @@ trap 'rm -rf "$tmp"' EXIT
 # a private copy: a concurrent `make` may relink the compiler mid-run
 cp "$ACTORC" "$tmp/actorc" || exit 1
 ACTORC=$tmp/actorc
+RUN_ROOT=${RUN_ROOT:-tests/run}
 pass=0
 fail=0
 if [ $# -gt 0 ]; then names=("$@"); else
-  mapfile -t names < <(find tests/run -mindepth 2 -maxdepth 2 -name main.actor | sort | xargs -n1 dirname | xargs -n1 basename)
+  mapfile -t names < <(find "$RUN_ROOT" -mindepth 2 -maxdepth 2 -name main.actor | sort | xargs -n1 dirname | xargs -n1 basename)
 fi
 for n in "${names[@]}"; do
-  d=tests/run/$n
+  d=$RUN_ROOT/$n
   # skip-<variant> (RUN_VARIANT=asan|tsan) names a known problem elsewhere
   if [ -n "${RUN_VARIANT:-}" ] && [ -f "$d/skip-$RUN_VARIANT" ]; then
     echo "skip $n under $RUN_VARIANT: $(head -1 "$d/skip-$RUN_VARIANT")"
@@ -85,7 +88,7 @@ for n in "${names[@]}"; do
   echo "ok   $n"; pass=$((pass + 1))
 done
 # `actorc run`: builds into the cache once, reuses it, passes arguments
-if [ $# -eq 0 ]; then
+if [ $# -eq 0 ] && [ "$RUN_ROOT" = tests/run ]; then
   cache=$tmp/cache
   r1=$(XDG_CACHE_HOME=$cache timeout 120 "$ACTORC" run tests/run/ok_numbers/main.actor -- a b 2>&1)
   n1=$(find "$cache/actorc" -type f 2>/dev/null | wc -l)
