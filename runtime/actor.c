@@ -752,26 +752,36 @@ void ar_waiter_timeout(ar_waiter *w, int64_t ns) {
  * re-sends it (ari_wake_roomwait), a stop fails it.  Any thread that may
  * send; takes the target's stripe lock; loops only while other senders
  * keep refilling the mailbox between our checks. */
+/* Any thread that may send to `a`: queue `item` (a waiter, or an ask
+ * request tagged ARI_RW_ASK) on a's roomwait list unless the mailbox has
+ * room again or `a` is dead.  Returns true when the item was queued (the
+ * list owns it and ari_wake_roomwait hands it back), false when the caller
+ * must act now (retry / wake).  Takes the target's stripe lock. */
+static bool ari_roomwait_park(ari_actor *a, void *item) {
+  pthread_mutex_t *mu = ari_stripe_lock(a);
+  pthread_mutex_lock(mu);
+  ari_ext *e = ari_actor_ext(a);
+  /* seq_cst: Dekker with the runner (fetch_sub count; load ROOMWAIT):
+   * either we see the room or the runner sees the flag and takes the list
+   * (under this lock) after our push */
+  atomic_fetch_or_explicit(&a->flags, ARI_AF_ROOMWAIT, memory_order_seq_cst);
+  bool room = atomic_load_explicit(&a->count, memory_order_seq_cst) <
+              a->type->mailbox_capacity;
+  bool parked = !room && !ari_dead_locked(a, e);
+  if (parked)
+    ari_vec_push(&e->roomwait, item);
+  pthread_mutex_unlock(mu);
+  return parked;
+}
+
 static void ari_ask_send(ari_thread *t, ari_actor *a, ar_msg *m) {
   while (ari_send(t, a, m, false) == AR_FULL) {
     if (m->sender == NULL)
       ari_set_sender(t, m); /* AR_FULL undid it: m->sender was t->cur */
-    pthread_mutex_t *mu = ari_stripe_lock(a);
-    pthread_mutex_lock(mu);
-    ari_ext *e = ari_actor_ext(a);
-    /* seq_cst: Dekker with the runner (fetch_sub count; load ROOMWAIT), as
-     * in ar_send_wait: either we see the room or the runner sees the flag
-     * and takes the list (under this lock) after our push */
-    atomic_fetch_or_explicit(&a->flags, ARI_AF_ROOMWAIT, memory_order_seq_cst);
-    bool room = atomic_load_explicit(&a->count, memory_order_seq_cst) <
-                a->type->mailbox_capacity;
-    if (!room && !ari_dead_locked(a, e)) {
-      /* the request (and its waiter reference) now belongs to the list */
-      ari_vec_push(&e->roomwait, (void *)((uintptr_t)m | ARI_RW_ASK));
-      pthread_mutex_unlock(mu);
+    /* parked: the request (and its waiter reference) belongs to the list;
+     * otherwise room, or dead: ari_send fails the ask */
+    if (ari_roomwait_park(a, (void *)((uintptr_t)m | ARI_RW_ASK)))
       return;
-    }
-    pthread_mutex_unlock(mu); /* room, or dead: ari_send fails the ask */
   }
 }
 
@@ -798,19 +808,8 @@ void ar_sleep(ar_actor *self, int64_t ns) {
 void ar_send_wait(ar_actor *self, ar_actor *to) {
   ari_actor *a = ARI_A(to);
   ar_waiter *w = ar_wait_begin(self);
-  pthread_mutex_t *mu = ari_stripe_lock(a);
-  pthread_mutex_lock(mu);
-  ari_ext *e = ari_actor_ext(a);
-  /* seq_cst: Dekker with the runner (fetch_sub count; load ROOMWAIT) */
-  atomic_fetch_or_explicit(&a->flags, ARI_AF_ROOMWAIT, memory_order_seq_cst);
-  bool room = atomic_load_explicit(&a->count, memory_order_seq_cst) <
-              a->type->mailbox_capacity;
-  if (!room && !ari_dead_locked(a, e)) {
-    ari_vec_push(&e->roomwait, w); /* the caller's reference */
-    pthread_mutex_unlock(mu);
+  if (ari_roomwait_park(a, w)) /* the list owns the caller's reference */
     return;
-  }
-  pthread_mutex_unlock(mu);
   if (ar_waiter_claim(w))
     ar_waiter_wake(w, AR_EV_SEND_READY, 0, NULL);
   ar_waiter_release(w);
