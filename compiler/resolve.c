@@ -265,6 +265,15 @@ static void rs_help_suggest(const rs *r, diag *d, const char *name,
     diag_help(d, "did you mean `%s`?", s);
 }
 
+/* E0202 for a type name found nowhere, with a did-you-mean help. */
+static diag *rs_type_not_found(const rs *r, ast_ident id) {
+  diag *d = diag_error(r->cx, id.sp, "E0202", "cannot find type `%s`", id.name);
+  diag_label(d, "not found in this program");
+  rs_help_suggest(r, d, id.name, true);
+  return d;
+}
+
+
 /* ======================================== lookups */
 
 static sym *rs_lookup_value(rs *r, const char *name) {
@@ -397,10 +406,7 @@ static void rs_tyexpr(rs *r, ast_tyexpr *te) {
                        sym_kind_text(other->kind), te->name.name);
         diag_label(d, "not a type");
       } else {
-        d = diag_error(r->cx, te->name.sp, "E0202", "cannot find type `%s`",
-                       te->name.name);
-        diag_label(d, "not found in this program");
-        rs_help_suggest(r, d, te->name.name, true);
+        d = rs_type_not_found(r, te->name);
       }
       diag_end(d);
       return;
@@ -586,10 +592,7 @@ static void rs_record(rs *r, ast_expr *e) {
     diag_label(d, "not a record type");
     diag_note(d, s->sp, "`%s` declared here", name);
   } else {
-    d = diag_error(r->cx, e->u.record.type_name.sp, "E0202",
-                   "cannot find type `%s`", name);
-    diag_label(d, "not found in this program");
-    rs_help_suggest(r, d, name, true);
+    d = rs_type_not_found(r, e->u.record.type_name);
   }
   diag_end(d);
 }
@@ -611,10 +614,7 @@ static void rs_spawn(rs *r, ast_expr *e) {
     diag_label(d, "expected an actor or supervisor");
     diag_note(d, s->sp, "`%s` declared here", name);
   } else {
-    d = diag_error(r->cx, e->u.spawn.type_name.sp, "E0202",
-                   "cannot find type `%s`", name);
-    diag_label(d, "not found in this program");
-    rs_help_suggest(r, d, name, true);
+    d = rs_type_not_found(r, e->u.spawn.type_name);
   }
   diag_end(d);
 }
@@ -1380,10 +1380,7 @@ static void rs_supervisor(rs *r, ast_decl *d) {
       diag_label(dg, "not an actor");
       diag_note(dg, s->sp, "`%s` declared here", c->type_name.name);
     } else {
-      dg = diag_error(r->cx, c->type_name.sp, "E0202", "cannot find type `%s`",
-                      c->type_name.name);
-      diag_label(dg, "not found in this program");
-      rs_help_suggest(r, dg, c->type_name.name, true);
+      dg = rs_type_not_found(r, c->type_name);
     }
     diag_end(dg);
   }
