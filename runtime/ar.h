@@ -799,6 +799,102 @@ typedef struct ar_askres {
 /* Fill *r from a resume event (kind, p) of ar_ask. */
 AR_API void ar_askres_set(ar_askres *r, int kind, void *p);
 
+/* ======================================================= buffers (buf<T>) */
+/* `buf<T>`: a flat array of fixed-size elements that a ring kernel can read
+ * and write in place (runtime/RING.md).  Owned like a list (one owner; a
+ * send moves the pointer); `rc` counts extra holders (the ring bridge holds
+ * the buffers of in-flight requests).  While a GPU is in use (ar_gpu_active)
+ * the data is mapped pinned host memory and `dev` its device address; in
+ * CPU and emulate modes it is ordinary memory and dev == (uint64_t)data.
+ * Implemented in runtime/buf.c. */
+typedef struct ar_buf {
+  _Atomic int32_t rc;
+  uint32_t elem_size;  /* bytes per element */
+  int64_t len;         /* elements */
+  void *data;          /* host address of element 0 (NULL when len == 0) */
+  uint64_t dev;        /* device address of element 0 */
+  uint32_t flags;      /* runtime-private: how data was allocated */
+} ar_buf;
+
+/* Any thread.  n zeroed elements of elem_size bytes (n < 0 faults the
+ * running actor with "negative buffer length"); rc 1. */
+AR_API ar_buf *ar_buf_new(uint32_t elem_size, int64_t n);
+/* Any thread; NULL-safe.  The last release frees the memory. */
+AR_API ar_buf *ar_buf_retain(ar_buf *b);
+AR_API void ar_buf_release(ar_buf *b);
+/* An empty buffer (len 0): what `take` leaves behind. */
+AR_API ar_buf *ar_buf_empty(uint32_t elem_size);
+/* Pointer to element i; out of range faults the running actor with
+ * "index out of range" (the same fault as lists). */
+static inline void *ar_buf_at(ar_buf *b, int64_t i) {
+  if ((uint64_t)i >= (uint64_t)b->len)
+    ar_list_index_fault();
+  return (char *)b->data + (size_t)i * b->elem_size;
+}
+static inline int64_t ar_buf_len(const ar_buf *b) { return b ? b->len : 0; }
+
+/* ======================================================= ring kernels */
+/* Ring actors (runtime/RING.md is the contract: memory layout, kernel loop,
+ * modes).  Generated code defines one ar_ring_desc per ring actor and
+ * spawns it with ar_ring_spawn; the runtime picks the GPU, the emulated
+ * kernel or the CPU fallback.  Implemented in runtime/ring.c (bridge) and
+ * runtime/cuda.c (the CUDA driver API through dlopen). */
+
+enum {
+  AR_GPU_OFF = 0,     /* CPU fallback only */
+  AR_GPU_AUTO = 1,    /* GPU when usable, else the fallback */
+  AR_GPU_ON = 2,      /* GPU or a fatal error at start-up */
+  AR_GPU_EMULATE = 3  /* the kernel's host build on a host thread */
+};
+
+#define AR_RING_HDR 640u         /* offset of the in slots */
+#define AR_RING_SLOT_HDR 16u     /* slot header; payload follows */
+#define AR_RING_SCRATCH_MSG 256u /* offset of the message copy in scratch */
+#define AR_RING_TERMINATE 0xFFFFFFFFu
+enum { AR_RING_REPLY = 0, AR_RING_DONE = 1, AR_RING_FAULT = 2 };
+enum { AR_RING_FAULT_DIV0 = 1, AR_RING_FAULT_INDEX = 2 };
+
+typedef struct ar_ring_desc {
+  const char *name;        /* the actor's name (messages, trace) */
+  const char *ptx;         /* NUL-terminated PTX, or NULL (built --gpu=off) */
+  const char *kernel;      /* entry point in ptx: "ag_ring_<Actor>" */
+  /* The same kernel compiled for the host (built --gpu=emulate), or NULL. */
+  void (*host_kernel)(void *ring, void *scratch);
+  uint32_t threads, blocks;  /* launch configuration */
+  uint32_t cap;              /* ring capacity in slots (power of two) */
+  uint32_t in_slot, out_slot;/* slot sizes in bytes (multiples of 16) */
+  uint32_t scratch_size;     /* bytes of device scratch */
+  const ar_actor_type *cpu_type; /* the CPU fallback actor */
+  /* Pack the message (owned by the caller, not consumed) into an in slot's
+   * payload; *handler = its `on` clause index.  False: a message this actor
+   * does not handle (the bridge drops it as a CPU actor would). */
+  bool (*pack)(ar_msg *m, void *payload, uint32_t *handler);
+  /* The reply message for an out slot of status AR_RING_REPLY, built from
+   * its payload; `request` is the in-flight request (buf device addresses
+   * in the reply are mapped back to its ar_bufs, retained).  NULL on a
+   * reply buf that matches none (the bridge then fails the actor). */
+  ar_msg *(*unpack)(uint32_t handler, const void *payload, ar_msg *request);
+  /* Free a request message and everything its payload owns. */
+  void (*drop)(ar_msg *m);
+} ar_ring_desc;
+
+/* Before ar_run, on the main thread: the build's mode (AR_GPU_*), narrowed
+ * by ACTOR_GPU=off|auto|on|emulate.  Initialises the CUDA driver when the
+ * mode asks for a GPU.  AR_GPU_ON without a usable GPU prints the reason
+ * and exits 70. */
+AR_API void ar_gpu_configure(int mode);
+/* The mode in effect after ar_gpu_configure (AR_GPU_ON when a GPU is in
+ * use, whatever the build asked). */
+AR_API int ar_gpu_mode(void);
+/* True when ring actors run on a GPU. */
+AR_API bool ar_gpu_active(void);
+/* One line: the device in use ("NVIDIA H100 80GB HBM3, sm_90, driver
+ * 13.0"), or why none is ("no CUDA driver: libcuda.so.1: cannot open ..."). */
+AR_API const char *ar_gpu_describe(void);
+/* Any thread.  Spawns a ring actor: a proxy to its kernel (GPU/emulate) or
+ * ar_spawn(desc->cpu_type).  One counted reference for the caller. */
+AR_API ar_actor *ar_ring_spawn(const ar_ring_desc *desc);
+
 #ifdef __cplusplus
 }
 #endif
