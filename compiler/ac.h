@@ -205,5 +205,6 @@ bool types_is_gpu_sendable(const type *t, const ast_field **out_field);
  * exactly once, ask cycles) checks.  Codes E04xx. */
 bool own_run(ac_ctx *cx);
 bool own_protocol_run(ac_ctx *cx);   /* called by own_run */
+bool ring_check_run(ac_ctx *cx);     /* called by own_run: E0410-E0412 */
 
 #endif

@@ -1493,5 +1493,6 @@ bool own_run(ac_ctx *cx) {
     }
   }
   bool ok = own_protocol_run(cx);
+  ok = ring_check_run(cx) && ok;
   return ok && !oc.failed;
 }

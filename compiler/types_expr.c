@@ -530,7 +530,9 @@ static type *need_ring(types_state *ts, ast_expr *e, const char *name) {
   return ty_err(ts);
 }
 
-static type *builtin_call(types_state *ts, ast_expr *e, sym *s) {
+static type *buf_new(types_state *ts, ast_expr *e, type *want);
+
+static type *builtin_call(types_state *ts, ast_expr *e, sym *s, type *want) {
   ast_list *args = &e->u.call.args;
   ast_expr *a0 = args->len ? AST_AT(*args, 0, ast_expr) : NULL;
   e->u.call.builtin = s->index;
@@ -546,6 +548,8 @@ static type *builtin_call(types_state *ts, ast_expr *e, sym *s) {
   }
   if (s->index == BI_PRINTLN && args->len == 0)
     want_n = 0;
+  if (s->index == BI_BUF && args->len == 2)
+    want_n = 2;
   if (args->len != want_n) {
     arity(ts, e->sp, s->name, want_n, args->len, e->sp, false);
     for (uint32_t i = 0; i < args->len; i++)
@@ -616,8 +620,49 @@ static type *builtin_call(types_state *ts, ast_expr *e, sym *s) {
   case BI_BLOCK_INDEX:
   case BI_BLOCK_DIM:
   case BI_GRID_DIM: return need_ring(ts, e, s->name);
+  case BI_BUF: return buf_new(ts, e, want);
   default: return ty_err(ts);
   }
+}
+
+/* `buf(n)` / `buf(n, fill)`: n elements, zero or `fill`.  The element type
+ * comes from the expected type (`let b: buf<f32> = buf(n)`), else from the
+ * fill value; it must be a scalar (E0337). */
+static type *buf_new(types_state *ts, ast_expr *e, type *want) {
+  ast_list *args = &e->u.call.args;
+  ast_expr *n = AST_AT(*args, 0, ast_expr);
+  ast_expr *fill = args->len > 1 ? AST_AT(*args, 1, ast_expr) : NULL;
+  types_expect(ts, n, types_prim(ts, TY_I64), "a buffer length is an `i64`");
+  type *w = want ? types_strip(want) : NULL;
+  type *el = w && w->kind == TY_BUF ? w->elem : NULL;
+  if (fill) {
+    type *ft = el ? types_expect(ts, fill, el, "the fill value is an element")
+                  : types_expr(ts, fill, NULL);
+    if (types_is_error(ft))
+      return ty_err(ts);
+    if (!el)
+      el = ft;
+  }
+  if (!el) {
+    diag *d = diag_error(ts->cx, e->sp, "E0337",
+                         "cannot tell the element type of this `buf`");
+    diag_label(d, "element type unknown");
+    diag_help(d, "annotate the binding (`let b: buf<f32> = buf(n);`) or "
+                 "give a fill value (`buf(n, 0.0)`)");
+    diag_end(d);
+    return ty_err(ts);
+  }
+  if (types_is_error(el))
+    return ty_err(ts);
+  if (!((el->kind >= TY_BOOL && el->kind <= TY_F64))) {
+    diag *d = diag_error(ts->cx, e->sp, "E0337",
+                         "a `buf` holds scalars, not `%s`", tn(ts, el));
+    diag_label(d, "not a `bool`, integer or float element");
+    diag_help(d, "use a list `[%s]` for other elements", tn(ts, el));
+    diag_end(d);
+    return ty_err(ts);
+  }
+  return types_wrap(ts, TY_BUF, el);
 }
 
 /* Methods on builtin types (builtins.def BUILTIN_METHOD). */
@@ -747,7 +792,7 @@ static type *callee_type(types_state *ts, ast_expr *call, type *ret) {
   return types_fn(ts, ps, n, ret);
 }
 
-static type *call_expr(types_state *ts, ast_expr *e) {
+static type *call_expr(types_state *ts, ast_expr *e, type *want) {
   ast_expr *callee = e->u.call.callee;
   e->u.call.builtin = -1;
   if (!callee)
@@ -760,7 +805,7 @@ static type *call_expr(types_state *ts, ast_expr *e) {
       return set_ty(e, ty_err(ts));
     }
     if (s->kind == SYM_BUILTIN) {
-      type *rt = builtin_call(ts, e, s);
+      type *rt = builtin_call(ts, e, s, want);
       callee->ty = callee_type(ts, e, rt);
       return set_ty(e, rt);
     }
@@ -1316,9 +1361,24 @@ static type *take_expr(types_state *ts, ast_expr *e) {
                    o->u.field.obj->kind == EXPR_SELF
                ? o->u.field.sym
                : NULL;
+  /* `take(x.f)`: a field of a record the code owns outright, a `var`
+     local or a handler's message, leaving the empty value behind */
+  ast_expr *root = o->kind == EXPR_FIELD ? o->u.field.obj : NULL;
+  if (!s && root && root->kind == EXPR_NAME && root->u.name.sym) {
+    sym *rs = root->u.name.sym;
+    type *rt = rs->ty;
+    bool owned_binding =
+        (rs->kind == SYM_LOCAL && rs->is_mutable) ||
+        (rs->kind == SYM_PARAM && ts->handler &&
+         ts->handler->binding_sym == rs);
+    if (owned_binding && rt && rt->kind != TY_BORROW && rt->kind != TY_VAL)
+      return set_ty(e, t);
+  }
   if (!s || s->kind != SYM_STATE) {
     diag *d = diag_error(ts->cx, o->sp, "E0315",
-                         "`take` needs an actor state field `self.field`");
+                         "`take` needs an actor state field `self.field`, or "
+                         "a field of a `var` local or of the handler's "
+                         "message");
     diag_label(d, "not a state field");
     diag_help(d, "locals and parameters move without `take`: use the value "
                  "directly");
@@ -1386,7 +1446,7 @@ static type *types_expr_inner(types_state *ts, ast_expr *e, type *want) {
     return set_ty(e, types_decl(ts, TY_ACTOR, ts->actor));
   case EXPR_FIELD: return field_expr(ts, e);
   case EXPR_INDEX: return index_expr(ts, e);
-  case EXPR_CALL: return call_expr(ts, e);
+  case EXPR_CALL: return call_expr(ts, e, want);
   case EXPR_UNARY: return unary_expr(ts, e, want);
   case EXPR_BINARY: return binary_expr(ts, e, want);
   case EXPR_RANGE: {
