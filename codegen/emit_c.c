@@ -94,6 +94,7 @@ bool ec_is_ptr(type *t) {
   case TY_MESSAGE:
   case TY_ACTOR:
   case TY_SUPERVISOR:
+  case TY_BUF:
   case TY_CHAN: return true;
   default: return false;
   }
@@ -116,6 +117,7 @@ bool ec_needs_drop(type *t) {
   case TY_ACTOR:
   case TY_SUPERVISOR:
   case TY_CHAN:
+  case TY_BUF:
   case TY_ASK: return true;
   case TY_OPT: return ec_needs_drop(t->elem);
   case TY_TUPLE:
@@ -170,6 +172,7 @@ const char *ec_mangle(ec *E, type *t) {
   case TY_SUPERVISOR:
   case TY_ACTOR: return t->decl->name.name;
   case TY_CHAN: return ec_printf(E, "chan_%s", ec_mangle(E, t->elem));
+  case TY_BUF: return ec_printf(E, "buf_%s", ec_mangle(E, t->elem));
   case TY_ASK: return ec_printf(E, "askres_%s", ec_mangle(E, t->elem));
   default: return ec_printf(E, "t%u", t->id);
   }
@@ -203,6 +206,7 @@ const char *ec_ctype(ec *E, type *t) {
   case TY_ACTOR:
   case TY_SUPERVISOR: return "ar_actor *";
   case TY_CHAN: return "ar_chan *";
+  case TY_BUF: return "ar_buf *";
   case TY_ENUM: return "int32_t";
   case TY_ASK: return "ar_askres";
   case TY_OPT:
@@ -240,6 +244,7 @@ static const char *ec_scalar_vt(type *t) {
   case TY_ACTOR:
   case TY_SUPERVISOR: return "&ar_vt_actor";
   case TY_CHAN: return "&ag_vt_chan";
+  case TY_BUF: return "&ag_vt_buf";
   default: return NULL;
   }
 }
@@ -273,6 +278,7 @@ const char *ec_drop(ec *E, type *t, const char *place) {
   case TY_ACTOR:
   case TY_SUPERVISOR: return ec_printf(E, "ar_ref_release(%s)", place);
   case TY_CHAN: return ec_printf(E, "ag_chan_release(%s)", place);
+  case TY_BUF: return ec_printf(E, "ar_buf_release(%s)", place);
   default:
     if (!ec_needs_drop(t))
       return "(void)0";
@@ -291,6 +297,7 @@ const char *ec_share(ec *E, type *t, const char *v) {
   case TY_ACTOR:
   case TY_SUPERVISOR: return ec_printf(E, "ar_ref_retain(%s)", v);
   case TY_CHAN: return ec_printf(E, "ag_chan_retain(%s)", v);
+  case TY_BUF: return ec_printf(E, "ar_buf_retain(%s)", v);
   default:
     if (!ec_needs_drop(t))
       return v;
@@ -305,6 +312,7 @@ const char *ec_deep(ec *E, type *t, const char *v) {
   case TY_LIST:
   case TY_BYTES: return ec_printf(E, "ar_list_copy(%s)", v);
   case TY_MAP: return ec_printf(E, "ar_map_copy(%s)", v);
+  case TY_BUF: return ec_printf(E, "ag_buf_copy(%s)", v);
   default:
     if (!ec_needs_drop(t))
       return v;
@@ -336,6 +344,7 @@ const char *ec_fmt(ec *E, type *t, const char *v) {
   case TY_ACTOR:
   case TY_SUPERVISOR: return ec_printf(E, "ar_fmt_actor(%s)", v);
   case TY_CHAN: return ec_printf(E, "((void)(%s), ar_fmt_cstr(\"<chan>\", 6))", v);
+  case TY_BUF: return ec_printf(E, "ag_fmt_buf(%s)", v);
   case TY_LIST:
   case TY_BYTES:
   case TY_MAP:
@@ -762,6 +771,7 @@ static void ec_actor(ec *E, ir_actor *a) {
               st->u.let.name.name);
     }
   }
+  ec_ring_fields(E, d, ty);
   fprintf(ty, "  void *ag_frame;    /* the suspended body's frame */\n"
               "  uint32_t ag_body;  /* which body ag_frame belongs to */\n"
               "} %s;\n\n", a->cname);
@@ -769,6 +779,7 @@ static void ec_actor(ec *E, ir_actor *a) {
   /* bodies */
   for (uint32_t i = 0; i < a->bodies.len; i++)
     emit_c_body(E, a->bodies.items[i]);
+  ec_ring_actor(E, a);
   /* dispatch */
   fprintf(cd, "static void %s__dispatch(ar_actor *a, ar_msg *m) {\n"
               "  %s *self = (%s *)a;\n  switch (m->type) {\n",
@@ -778,7 +789,8 @@ static void ec_actor(ec *E, ir_actor *a) {
     if (b->kind != IR_HANDLER || !b->handler->msg_sym)
       continue;
     fprintf(cd, "  case AG_MSG_%s: %s(self, m); break;\n",
-            b->handler->msg_sym->name, b->cname);
+            b->handler->msg_sym->name,
+            d && d->u.actor.is_ring ? ec_ring_dispatch(E, a, b) : b->cname);
   }
   fprintf(cd, "  default: (void)self; ar_msg_free(m); break;\n  }\n}\n\n");
   /* resume */
@@ -810,6 +822,7 @@ static void ec_actor(ec *E, ir_actor *a) {
           a->cname, a->cname, a->cname);
   if (a->stop)
     fprintf(cd, "  %s(self);\n", a->stop->cname);
+  ec_ring_on_stop(E, d, cd);
   if (a->any_suspend) {
     /* stopped while suspended: tear the waiting body's frame down */
     fprintf(cd, "  if (self->ag_frame) {\n    switch (self->ag_body) {\n");
@@ -876,6 +889,12 @@ static void ec_actor(ec *E, ir_actor *a) {
       fputs("void", cd);
     }
     fputs(");\n", pr);
+    if (d->u.actor.is_ring) {
+      /* the runtime picks the GPU proxy, the emulated kernel or the CPU
+         fallback (a ring actor has no state to initialise) */
+      fprintf(cd, ") {\n  return ar_ring_spawn(&%s_ring);\n}\n\n", a->cname);
+      return;
+    }
     fprintf(cd, ") {\n  ar_actor *a = ar_actor_new(&%s_type);\n"
                 "  %s *self = (%s *)a;\n",
             a->cname, a->cname, a->cname);
@@ -999,12 +1018,39 @@ static const char ec_prelude[] =
     "  return *(ar_chan *const *)a == *(ar_chan *const *)b;\n}\n"
     "static void ag_vtfmt_chan(const void *p) { (void)p; ar_fmt_cstr(\"<chan>\", 6); }\n"
     "static const ar_vt ag_vt_chan = {\"chan\", sizeof(ar_chan *), ag_vtdrop_chan,\n"
-    "  ag_vtshare_chan, ag_vtshare_chan, ag_vteq_chan, NULL, ag_vtfmt_chan};\n\n";
+    "  ag_vtshare_chan, ag_vtshare_chan, ag_vteq_chan, NULL, ag_vtfmt_chan};\n"
+    "/* buf<T>: copy(b) copies the elements; printing shows the length */\n"
+    "static ar_buf *ag_buf_copy(ar_buf *b) {\n"
+    "  if (!b) return NULL;\n"
+    "  ar_buf *c = ar_buf_new(b->elem_size, b->len);\n"
+    "  if (b->len) memcpy(c->data, b->data, (size_t)b->len * b->elem_size);\n"
+    "  return c;\n}\n"
+    "static void ag_fmt_buf(ar_buf *b) {\n"
+    "  ar_fmt_cstr(\"buf[\", 4); ar_fmt_i64(ar_buf_len(b)); ar_fmt_cstr(\"]\", 1);\n}\n"
+    "#define AG_BUF_FILL(N, T) static ar_buf *ag_buf_fill_##N(int64_t n, T v) { \\\n"
+    "  ar_buf *b = ar_buf_new(sizeof(T), n); \\\n"
+    "  for (int64_t i = 0; i < b->len; i++) ((T *)b->data)[i] = v; \\\n"
+    "  return b; }\n"
+    "AG_BUF_FILL(bool, bool) AG_BUF_FILL(i8, int8_t) AG_BUF_FILL(i16, int16_t)\n"
+    "AG_BUF_FILL(i32, int32_t) AG_BUF_FILL(i64, int64_t) AG_BUF_FILL(u8, uint8_t)\n"
+    "AG_BUF_FILL(u16, uint16_t) AG_BUF_FILL(u32, uint32_t) AG_BUF_FILL(u64, uint64_t)\n"
+    "AG_BUF_FILL(f32, float) AG_BUF_FILL(f64, double)\n"
+    "static void ag_vtdrop_buf(void *p) { ar_buf_release(*(ar_buf **)p); }\n"
+    "static void ag_vtdeep_buf(void *d, const void *s) {\n"
+    "  *(ar_buf **)d = ag_buf_copy(*(ar_buf *const *)s);\n}\n"
+    "static void ag_vtshare_buf(void *d, const void *s) {\n"
+    "  *(ar_buf **)d = ar_buf_retain(*(ar_buf *const *)s);\n}\n"
+    "static bool ag_vteq_buf(const void *a, const void *b) {\n"
+    "  return *(ar_buf *const *)a == *(ar_buf *const *)b;\n}\n"
+    "static void ag_vtfmt_buf(const void *p) { ag_fmt_buf(*(ar_buf *const *)p); }\n"
+    "static const ar_vt ag_vt_buf = {\"buf\", sizeof(ar_buf *), ag_vtdrop_buf,\n"
+    "  ag_vtshare_buf, ag_vtdeep_buf, ag_vteq_buf, NULL, ag_vtfmt_buf};\n\n";
 
 bool emit_c_run(ac_ctx *cx, FILE *out, const emit_c_opts *opts) {
   ec E;
   memset(&E, 0, sizeof E);
   E.cx = cx;
+  E.opts = opts;
   E.ir = lower_program(cx);
   if (!E.ir)
     AC_ICE("emit_c_run before lower_run");
@@ -1053,14 +1099,23 @@ bool emit_c_run(ac_ctx *cx, FILE *out, const emit_c_opts *opts) {
     ec_supervisor(&E, E.ir->sups.items[i]);
   /* Messages the runtime disposes of undelivered (dead target, drops,
    * shutdown) still own their payload: ag_msg_drop frees both. */
+  bool any_ring = false;
+  for (uint32_t i = 0; i < E.ir->actors.len; i++) {
+    ir_actor *a = E.ir->actors.items[i];
+    any_ring |= a->decl && a->decl->u.actor.is_ring;
+  }
   fprintf(E.code.f, "int main(int argc, char **argv) {\n"
-                    "  ar_set_msg_finalizer(ag_msg_drop);\n"
+                    "  ar_set_msg_finalizer(ag_msg_drop);\n");
+  if (any_ring)
+    fprintf(E.code.f, "  ar_gpu_configure(%d);\n", opts ? opts->gpu_mode : 0);
+  fprintf(E.code.f, ""
                     "  return ar_run(&ag_main_type, argc, argv);\n}\n");
   fprintf(out, "/* Generated by actorc from %s — do not edit.\n"
                " * Names: ag_<Actor>__on_<Msg> handlers, ag_msg_<Msg> payloads,\n"
                " * ag_fn_<name> functions (docs/backend.md). */\n",
           opts && opts->source_name ? opts->source_name : "?");
   fputs(ec_prelude, out);
+  ec_ring_embed(&E, out);
   fflush(E.types.f);
   ec_buf_close(&E.types, out);
   ec_buf_close(&E.protos, out);

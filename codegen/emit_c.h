@@ -4,6 +4,7 @@
  *                   messages, actor types, supervisors
  *   emit_c_expr.c   expressions (ownership: place vs fresh), temps
  *   emit_c_stmt.c   statements, hoisting of suspension points, bodies
+ *   emit_c_codec.c  msgpack encoders/decoders on demand (docs/wire.md)
  * Names here are `ec_*` (context and helpers), `ex*` (expressions) and
  * `st*` (statements) rather than one prefix per file: they are one
  * emitter split by construct.  Mechanism only: every decision
@@ -39,6 +40,7 @@ typedef struct ec_hoist {
 
 typedef struct ec {
   ac_ctx *cx;
+  const emit_c_opts *opts;
   ir_program *ir;
   ec_buf types;     /* typedefs and struct definitions, dependency order */
   ec_buf protos;    /* prototypes of every generated function */
@@ -61,6 +63,7 @@ typedef struct ec {
   ast_list chandrops; /* type*: ag_chandrop_<M> emitted */
   ast_list boxes;     /* type*: ag_box_<M> / ag_unbox_<M> emitted */
   bool failed;
+  ast_list codecs;    /* wire codecs emitted (emit_c_codec.c) */
 } ec;
 
 /* emit_c.c */
@@ -122,5 +125,19 @@ const char *ec_recv_value(ec *E, type *el, type *opt);
 void emit_c_body(ec *E, ir_body *b);
 /* The running actor as `ar_actor *` in the current body. */
 const char *ec_self_actor(ec *E);
+
+/* emit_c_ring.c: ring actors (CPU fallback + the ar_ring_desc bridge) */
+void ec_ring_fields(ec *E, ast_decl *d, FILE *ty);
+bool ec_ring_reply(ec *E, const char *value);
+const char *ec_ring_dispatch(ec *E, ir_actor *a, ir_body *b);
+void ec_ring_on_stop(ec *E, ast_decl *d, FILE *cd);
+void ec_ring_actor(ec *E, ir_actor *a);
+void ec_ring_embed(ec *E, FILE *out);
+
+/* emit_c_codec.c: msgpack codecs for encode / decode / read_msg /
+ * write_msg and the descriptor builtins (issue 6, docs/wire.md). */
+bool emit_c_codec_is_builtin(int id);
+const char *emit_c_codec_call(ec *E, ast_expr *e);
+void emit_c_codec_check(ec *E, ast_expr *e); /* E0601 pre-pass */
 
 #endif

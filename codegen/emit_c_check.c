@@ -122,19 +122,13 @@ static void chk_expr(ec *E, ast_expr *e) {
                                "or a state initialiser");
       return;
     }
+    emit_c_codec_check(E, e); /* issue 6: wire builtins */
     switch (e->u.call.builtin) {
     case BI_SLEEP:
       if (!ec_can_suspend_here(E))
         ec_unsupported(E, e->sp, "`sleep` in `on stop` or a state initialiser");
       break;
-    case BI_THREAD_INDEX:
-    case BI_BLOCK_INDEX:
-    case BI_BLOCK_DIM:
-    case BI_GRID_DIM:
-      ec_unsupported(E, e->sp, "a GPU builtin on the CPU");
-      return;
-    case BI_BUF_LEN: ec_unsupported(E, e->sp, "`buf`"); return;
-    default: break;
+    default: break; /* thread builtins: ring handlers only (E0309) */
     }
     break;
   case EXPR_FIELD: {
@@ -172,10 +166,6 @@ static void chk_expr(ec *E, ast_expr *e) {
   }
   if (e->ty) {
     type *t = ec_strip(e->ty);
-    if (t->kind == TY_BUF) {
-      ec_unsupported(E, e->sp, "a `buf` value");
-      return;
-    }
     if (t->kind == TY_CHAN && !ec_slot_ok(t->elem)) {
       ec_unsupported(E, e->sp, "a channel of this element type");
       return;
@@ -221,11 +211,6 @@ static void chk_expr(ec *E, ast_expr *e) {
   case EXPR_SPAWN:
     if (!e->u.spawn.sym || !e->u.spawn.sym->decl) {
       ec_unsupported(E, e->sp, "this spawn");
-      return;
-    }
-    if (e->u.spawn.sym->decl->kind == DECL_ACTOR &&
-        e->u.spawn.sym->decl->u.actor.is_ring) {
-      ec_unsupported(E, e->sp, "a ring actor");
       return;
     }
     chk_list(E, &e->u.spawn.args);

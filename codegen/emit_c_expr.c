@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit_ptx.h"
+
 #include "builtins.h"
 #include "emit_c.h"
 
@@ -342,6 +344,18 @@ static const char *ex_call(ec *E, ast_expr *e, bool *fresh) {
   case BI_EXIT:
     return ec_printf(E, "ag_exit((int)(%s))", ex(E, a0, EX_BORROW, NULL));
   case BI_NOW: return "ar_now_ns()";
+  /* ring actors' CPU fallback (emit_c_ring.c): the loop sets these */
+  case BI_THREAD_INDEX: return "self->ag_tid";
+  case BI_BLOCK_INDEX: return "self->ag_bid";
+  case BI_BLOCK_DIM:
+  case BI_GRID_DIM: {
+    ring_geometry g;
+    ast_decl *ad = E->body && E->body->actor ? E->body->actor->decl : NULL;
+    if (!ad || !emit_ptx_ring_geometry(ad, &g))
+      return "((int64_t)1)";
+    return ec_printf(E, "((int64_t)%u)",
+                     e->u.call.builtin == BI_BLOCK_DIM ? g.threads : g.blocks);
+  }
   case BI_MONITOR:
     return ec_printf(E, "ar_monitor(ar_self(), %s)", ex(E, a0, EX_BORROW, NULL));
   case BI_LINK:
@@ -355,6 +369,16 @@ static const char *ex_call(ec *E, ast_expr *e, bool *fresh) {
     return ec_printf(E, "ar_list_len(%s)", ex(E, recv, EX_BORROW, NULL));
   case BI_MAP_LEN:
     return ec_printf(E, "ar_map_len(%s)", ex(E, recv, EX_BORROW, NULL));
+  case BI_BUF_LEN:
+    return ec_printf(E, "ar_buf_len(%s)", ex(E, recv, EX_BORROW, NULL));
+  case BI_BUF: {
+    type *el = ec_strip(e->ty)->elem;
+    const char *n = ex(E, a0, EX_BORROW, NULL);
+    if (args->len < 2)
+      return ec_printf(E, "ar_buf_new(sizeof(%s), %s)", ec_ctype(E, el), n);
+    return ec_printf(E, "ag_buf_fill_%s(%s, %s)", ec_mangle(E, el), n,
+                     ex(E, args->items[1], EX_BORROW, el));
+  }
   case BI_STR_LEN:
     return ec_printf(E, "((int64_t)(%s)->len)", ex(E, recv, EX_BORROW, NULL));
   case BI_LIST_PUSH: {
@@ -456,7 +480,10 @@ static const char *ex_call(ec *E, ast_expr *e, bool *fresh) {
     return ec_printf(E, "(%s ? %s : (%s){0})", call,
                      ec_coerce(E, tmp, el, e->ty), ec_ctype(E, e->ty));
   }
-  default: break;
+  default:
+    if (emit_c_codec_is_builtin(e->u.call.builtin)) /* issue 6 */
+      return emit_c_codec_call(E, e);
+    break;
   }
   /* user functions */
   sym *s = c->kind == EXPR_NAME ? c->u.name.sym : NULL;
@@ -596,6 +623,10 @@ const char *ex_raw(ec *E, ast_expr *e, bool *fresh, bool *movable) {
                      (long long)e->u.int_.value);
   case EXPR_FLOAT:
     *fresh = true;
+    /* an f32 literal is the float nearest the value (as in a kernel), and
+       keeps f32 arithmetic in f32: `0.2 * x` must not compute in double */
+    if (e->ty && ec_strip(e->ty)->kind == TY_F32)
+      return ec_printf(E, "((float)%.17g)", e->u.float_.value);
     return ec_printf(E, "%.17g", e->u.float_.value);
   case EXPR_BOOL: *fresh = true; return e->u.bool_.value ? "true" : "false";
   case EXPR_NIL:
@@ -664,6 +695,10 @@ const char *ex_raw(ec *E, ast_expr *e, bool *fresh, bool *movable) {
                        ec_ctype(E, ot->elem), o,
                        ex(E, e->u.index.index, EX_BORROW, NULL));
     }
+    if (ot->kind == TY_BUF)
+      return ec_printf(E, "(*(%s*)ar_buf_at(%s, (int64_t)(%s)))",
+                       ec_ctype(E, ot->elem), o,
+                       ex(E, e->u.index.index, EX_BORROW, NULL));
     if (ot->kind == TY_MAP) {
       return ec_printf(E, "(*(%s*)ar_map_at(%s, (%s[]){%s}))",
                        ec_ctype(E, ot->elem), o, ec_ctype(E, ot->key),

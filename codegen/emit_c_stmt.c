@@ -843,11 +843,13 @@ static void st_inner(ec *E, ast_stmt *s) {
       ec_line(E, "(void)ar_send(%s, %s);", tgt, msg);
     break;
   }
-  case STMT_REPLY:
+  case STMT_REPLY: {
     ec_hoist_expr(E, s->u.reply.value);
-    ec_line(E, "(void)ar_reply(F->ag_req, %s);",
-            ex(E, s->u.reply.value, EX_OWN, NULL));
+    const char *v = ex(E, s->u.reply.value, EX_OWN, NULL);
+    if (!ec_ring_reply(E, v))
+      ec_line(E, "(void)ar_reply(F->ag_req, %s);", v);
     break;
+  }
   case STMT_CHAN_SEND:
     ec_hoist_expr(E, s->u.chan_send.chan);
     ec_hoist_expr(E, s->u.chan_send.value);

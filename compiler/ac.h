@@ -115,6 +115,13 @@ typedef struct ac_options {
   int stop_after;            /* PASS_* or -1 */
   const char *stdlib_dir;    /* where `import std.x` looks; NULL = built-in default */
   int max_errors;            /* stop reporting after this many (0 = 50) */
+  /* ring actors (runtime/RING.md section 1): --gpu= as AR_GPU_* (0 off,
+   * 1 auto, 2 on, 3 emulate; `actorc build` defaults to auto), the PTX
+   * target (NULL: sm_80), and where --gpu=emulate writes the kernels' host
+   * object (NULL: nowhere) */
+  int gpu_mode;
+  const char *gpu_arch;
+  const char *ring_host_obj;
 } ac_options;
 
 struct ac_ctx {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit_ptx.h"
 #include "ir.h"
 #include "parse.h"
 
@@ -90,6 +91,53 @@ bool ac_explain(const char *code, FILE *out) {
   return false;
 }
 
+/* The ring kernels of a checked program for the C emitter (RING.md section
+ * 1): with --gpu other than off, the PTX (*ptx, malloc'd; NULL when the
+ * program has no ring actor) and, with --gpu=emulate, the host object
+ * written to opt.ring_host_obj.  False after an E0602 or an I/O error. */
+static bool ac_emit_rings(ac_ctx *cx, char **ptx) {
+  *ptx = NULL;
+  if (cx->opt.gpu_mode == 0 /* AR_GPU_OFF */ || !emit_ptx_has_ring(cx))
+    return true;
+  size_t n = 0;
+  bool ok = emit_ptx_run(cx, EMIT_PTX_ASM, cx->opt.gpu_arch, ptx, &n);
+  if (ok && cx->opt.gpu_mode == 3 /* AR_GPU_EMULATE */ &&
+      cx->opt.ring_host_obj) {
+    char *obj = NULL;
+    ok = emit_ptx_run(cx, EMIT_PTX_HOST_OBJ, NULL, &obj, &n);
+    FILE *f = ok ? fopen(cx->opt.ring_host_obj, "wb") : NULL;
+    if (ok && (!f || fwrite(obj, 1, n, f) != n || fclose(f) != 0)) {
+      fprintf(stderr, "actorc: cannot write `%s`\n", cx->opt.ring_host_obj);
+      ok = false;
+    }
+    free(obj);
+  }
+  diag_flush(cx);
+  if (!ok) {
+    free(*ptx);
+    *ptx = NULL;
+  }
+  return ok && diag_error_count(cx) == 0;
+}
+
+bool ac_emit_ptx_file(ac_ctx *cx, const char *path, emit_ptx_kind kind,
+                      char **out, size_t *out_len, bool *no_ring) {
+  *out = NULL;
+  *out_len = 0;
+  *no_ring = false;
+  if (!ac_check_file(cx, path))
+    return false;
+  if (!emit_ptx_has_ring(cx)) {
+    *no_ring = true;
+    return false;
+  }
+  cx->current_pass = PASS_EMIT;
+  diag_set_phase(PASS_EMIT);
+  bool ok = emit_ptx_run(cx, kind, cx->opt.gpu_arch, out, out_len);
+  diag_flush(cx);
+  return ok && diag_error_count(cx) == 0;
+}
+
 /* Front end + lower + emit C (issue 4): the whole program as C on `out`.
  * Returns true when no error was reported (then `out` holds the C). */
 bool ac_emit_c_file(ac_ctx *cx, const char *path, FILE *out) {
@@ -112,8 +160,12 @@ bool ac_emit_c_file(ac_ctx *cx, const char *path, FILE *out) {
     return true;
   cx->current_pass = PASS_EMIT;
   diag_set_phase(PASS_EMIT);
-  emit_c_opts eo = {path};
+  char *ptx = NULL;
+  if (!ac_emit_rings(cx, &ptx))
+    return false;
+  emit_c_opts eo = {path, cx->opt.gpu_mode, ptx};
   ok = emit_c_run(cx, out, &eo);
+  free(ptx);
   diag_flush(cx);
   return ok && diag_error_count(cx) == 0;
 }

@@ -113,6 +113,8 @@ bool lower_call_exits(ir_program *ir, const ast_expr *e);
 
 typedef struct emit_c_opts {
   const char *source_name;  /* for the header comment */
+  int gpu_mode;             /* AR_GPU_* (runtime/ar.h): --gpu= */
+  const char *ptx;          /* the ring kernels' PTX to embed, or NULL */
 } emit_c_opts;
 
 /* Emit C phase: the whole program as one C translation unit on `out`.

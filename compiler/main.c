@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ac.h"
+#include "emit_ptx.h"
 #include "ir.h"
 #include "schema.h"
 
@@ -39,9 +40,12 @@ static void main_usage(FILE *out) {
         "commands:\n"
         "  check FILE...        parse, name-, type- and ownership-check; write nothing\n"
         "  explain CODE         print the long explanation of an error code (e.g. E0101)\n"
-        "  build FILE [-o OUT] [-O0..3] [--emit=c] [--dump-after=lower]\n"
-        "                       compile to a native executable (or C with --emit=c;\n"
+        "  build FILE [-o OUT] [-O0..3] [--emit=c|ptx|ll] [--dump-after=lower]\n"
+        "                       compile to a native executable (or C with --emit=c,\n"
+        "                       the ring kernels' PTX / LLVM IR with --emit=ptx / ll;\n"
         "                       --dump-after=lower prints the lowering tables)\n"
+        "      --gpu=MODE       ring actors: auto (default), on, off or emulate\n"
+        "      --gpu-arch=SM    PTX target, sm_75 .. sm_90a (default sm_80)\n"
         "  run FILE [-- ARGS]   build into a cache ($XDG_CACHE_HOME/actorc) and run\n"
         "  schema export PATH   JSON description of every message (docs/schema.md)\n"
         "  schema check --against OLD NEW [--format=text|json|github]\n"
@@ -139,6 +143,7 @@ typedef struct main_build {
   const char *out;
   const char *olevel;
   bool emit_c;
+  int emit_ptx;  /* 0, or 1 + emit_ptx_kind (--emit=ptx / --emit=ll) */
   char **run_args;
   int run_nargs;
 } main_build;
@@ -148,6 +153,7 @@ static int main_parse_build(int argc, char **argv, main_build *b, bool is_run) {
   b->opt.dump_after = -1;
   b->opt.stop_after = -1;
   b->olevel = "-O2";
+  b->opt.gpu_mode = 1; /* AR_GPU_AUTO */
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, "--") == 0) {
@@ -163,8 +169,28 @@ static int main_parse_build(int argc, char **argv, main_build *b, bool is_run) {
       b->olevel = a;
     } else if (strcmp(a, "--emit=c") == 0 && !is_run) {
       b->emit_c = true;
+    } else if (strcmp(a, "--emit=ptx") == 0 && !is_run) {
+      b->emit_ptx = 1 + EMIT_PTX_ASM;
+    } else if (strcmp(a, "--emit=ll") == 0 && !is_run) {
+      b->emit_ptx = 1 + EMIT_PTX_LL;
+    } else if (strcmp(a, "--emit=host-obj") == 0 && !is_run) {
+      b->emit_ptx = 1 + EMIT_PTX_HOST_OBJ; /* the --gpu=emulate object */
+    } else if (strcmp(a, "--emit=host-ll") == 0 && !is_run) {
+      b->emit_ptx = 1 + EMIT_PTX_HOST_LL;
     } else if (strncmp(a, "--emit=", 7) == 0) {
-      return main_usage_error("unsupported output `%s` (only --emit=c for now)", a);
+      return main_usage_error("unsupported output `%s` (--emit=c, ptx, ll, host-obj or host-ll)", a);
+    } else if (strncmp(a, "--gpu=", 6) == 0) {
+      static const char *modes[] = {"off", "auto", "on", "emulate"};
+      int m = -1;
+      for (int k = 0; k < 4; k++)
+        if (strcmp(a + 6, modes[k]) == 0) m = k;
+      if (m < 0) return main_usage_error("unknown GPU mode in `%s` (auto, on, off, emulate)", a);
+      b->opt.gpu_mode = m; /* AR_GPU_* */
+    } else if (strncmp(a, "--gpu-arch=", 11) == 0) {
+      if (!emit_ptx_arch_ok(a + 11))
+        return main_usage_error("unsupported GPU architecture in `%s` (sm_75, sm_80, "
+                                "sm_86, sm_87, sm_89, sm_90, sm_90a)", a);
+      b->opt.gpu_arch = a + 11;
     } else if (strncmp(a, "--stdlib=", 9) == 0) {
       b->opt.stdlib_dir = a + 9;
     } else if (strcmp(a, "--dump-after=lower") == 0 && !is_run) {
@@ -268,6 +294,9 @@ static int main_cc(main_build *b, const char *c_path, const char *exe) {
   argv[n++] = "-D_GNU_SOURCE";
   argv[n++] = inc;
   argv[n++] = (char *)c_path;
+  /* --gpu=emulate: the ring kernels' host object (driver.c wrote it) */
+  if (b->opt.ring_host_obj && access(b->opt.ring_host_obj, R_OK) == 0)
+    argv[n++] = (char *)b->opt.ring_host_obj;
   argv[n++] = (char *)lib;
   if (access(AC_MSGPACK_LIB, R_OK) == 0) argv[n++] = AC_MSGPACK_LIB;
   argv[n++] = "-pthread";
@@ -284,10 +313,45 @@ static int main_cc(main_build *b, const char *c_path, const char *exe) {
   return 0;
 }
 
+/* --emit=ptx / --emit=ll: the ring kernels alone (emit_ptx.c). */
+static int main_emit_ptx(main_build *b) {
+  ac_ctx *cx = ac_ctx_new(&b->opt);
+  char *text = NULL;
+  size_t len = 0;
+  bool no_ring = false;
+  bool ok = ac_emit_ptx_file(cx, b->file, (emit_ptx_kind)(b->emit_ptx - 1),
+                             &text, &len, &no_ring);
+  ac_ctx_free(cx);
+  if (no_ring) {
+    free(text);
+    return main_usage_error("`%s` has no `ring actor`: there is no kernel to emit "
+                            "(--emit=ptx and --emit=ll are for ring actors)", b->file);
+  }
+  if (!ok) {
+    free(text);
+    return 1;
+  }
+  const char *out = b->out ? b->out : "-";
+  if (strcmp(out, "-") == 0 && b->emit_ptx - 1 == EMIT_PTX_HOST_OBJ) {
+    free(text);
+    return main_usage_error("--emit=host-obj needs `-o FILE`%s", "");
+  }
+  FILE *f = strcmp(out, "-") == 0 ? stdout : fopen(out, "wb");
+  if (!f || fwrite(text, 1, len, f) != len || (f != stdout && fclose(f) != 0)) {
+    fprintf(stderr, "actorc: cannot write `%s`: %s\n", out, strerror(errno));
+    free(text);
+    return 2;
+  }
+  fflush(stdout);
+  free(text);
+  return 0;
+}
+
 static int main_build_cmd(int argc, char **argv) {
   main_build b;
   int rc = main_parse_build(argc, argv, &b, false);
   if (rc) return rc;
+  if (b.emit_ptx) return main_emit_ptx(&b);
   if (b.emit_c) {
     const char *out = b.out ? b.out : "-";
     return main_gen_c(&b, out, NULL);
@@ -297,8 +361,10 @@ static int main_build_cmd(int argc, char **argv) {
     fprintf(stderr, "actorc: cannot create a temporary folder: %s\n", strerror(errno));
     return 2;
   }
-  char c_path[64];
+  char c_path[64], host_obj[64];
   snprintf(c_path, sizeof c_path, "%s/main.c", dir);
+  snprintf(host_obj, sizeof host_obj, "%s/rings_host.o", dir);
+  b.opt.ring_host_obj = host_obj;
   rc = main_gen_c(&b, c_path, NULL);
   if (rc == 0) {
     const char *exe = b.out;
@@ -315,6 +381,7 @@ static int main_build_cmd(int argc, char **argv) {
     rc = main_cc(&b, c_path, exe);
   }
   if (rc != 3) unlink(c_path);
+  if (rc != 3) unlink(host_obj);
   if (rc != 3) rmdir(dir);
   return rc;
 }
@@ -355,12 +422,17 @@ static int main_run_cmd(int argc, char **argv) {
    * cache by the content of every input, the compiler and the runtime */
   char c_path[4200];
   snprintf(c_path, sizeof c_path, "%s/tmp-%ld.c", cache, (long)getpid());
+  static char host_obj[4200];
+  snprintf(host_obj, sizeof host_obj, "%s/tmp-%ld-rings.o", cache, (long)getpid());
+  b.opt.ring_host_obj = host_obj;
   ac_ctx *cx = NULL;
   rc = main_gen_c(&b, c_path, &cx);
   if (rc) return rc;
   uint64_t h = 1469598103934665603ull;
   h = main_fnv(h, AC_VERSION, strlen(AC_VERSION));
   h = main_fnv(h, b.olevel, strlen(b.olevel));
+  h = main_fnv(h, &b.opt.gpu_mode, sizeof b.opt.gpu_mode);
+  if (b.opt.gpu_arch) h = main_fnv(h, b.opt.gpu_arch, strlen(b.opt.gpu_arch));
   const char *cc = main_env("CC", "cc"), *cfl = main_env("ACTORC_CFLAGS", "");
   h = main_fnv(h, cc, strlen(cc) + 1);
   h = main_fnv(h, cfl, strlen(cfl) + 1);
@@ -393,6 +465,7 @@ static int main_run_cmd(int argc, char **argv) {
     }
   }
   unlink(c_path);
+  unlink(host_obj);
   char **av = calloc((size_t)b.run_nargs + 2, sizeof *av);
   av[0] = exe;
   for (int i = 0; i < b.run_nargs; i++) av[i + 1] = b.run_args[i];

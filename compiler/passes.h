@@ -13,8 +13,10 @@
  * |   |         |                                  | frames, suspension points           |                   |       |
  * | 7a| emit C  | codegen/emit_c_check.c (unsupported constructs first), emit_c.c (decls,     | E06xx |
  * |   |         | messages, actors), emit_c_expr.c, emit_c_stmt.c (bodies, state machines);   |       |
- * |   |         | typed AST + ir tables → .c (docs/backend.md: why emit reads the AST)        |       |
- * | 7b| emit PTX| codegen/emit_ll*.c (issue 5)     | ir tables (kernel subset) → LLVM → PTX | —              | E07xx |
+ * |   |         | typed AST + ir tables → .c (docs/backend.md: why emit reads the AST);       |       |
+ * |   |         | emit_c_codec.c: msgpack codecs for encode/decode/read_msg (docs/wire.md)    |       |
+ * | 7b| emit PTX| codegen/emit_ptx.c (RING.md)     | typed AST (ring actors) → LLVM → PTX   | —              | E0602 |
+ * |   |         |                                  | (or the --gpu=emulate x86-64 object)  |                |       |
  * | — | driver  | compiler/main.c, driver.c        | options, files, toolchain           | —                 | E09xx |
  * | — | schema  | compiler/schema.c (after types)  | typed AST → schema JSON; two        | —                 | S00xx |
  * |   |         |                                  | programs → compatibility findings   |                   |       |

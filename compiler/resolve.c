@@ -1226,10 +1226,11 @@ static void rs_actor(rs *r, ast_decl *a) {
       continue;
     rs_expr(r, fi->value);
     const char *n = fi->name.name;
-    if (n && strcmp(n, "threads") && strcmp(n, "blocks")) {
+    if (n && strcmp(n, "threads") && strcmp(n, "blocks") &&
+        strcmp(n, "ring")) {
       diag *d = diag_error(r->cx, fi->name.sp, "E0213",
                            "unknown ring actor launch parameter `%s`", n);
-      diag_label(d, "expected `threads` or `blocks`");
+      diag_label(d, "expected `threads`, `blocks` or `ring`");
       diag_end(d);
     }
     for (uint32_t j = 0; j < i; j++) {

@@ -184,7 +184,9 @@ static void check_expr(rc_cx *rc, ast_expr *e, bool as_object) {
   case EXPR_CHAN_NEW: refuse(rc, e->sp, "a channel"); return;
   case EXPR_FREEZE: refuse(rc, e->sp, "`freeze`"); return;
   case EXPR_COPY: refuse(rc, e->sp, "`copy`"); return;
-  case EXPR_BORROW: refuse(rc, e->sp, "a borrow"); return;
+  case EXPR_BORROW: /* `&b` for a `&buf<T>` parameter */
+    check_expr(rc, e->u.wrap.operand, false);
+    return;
   case EXPR_MATCH: refuse(rc, e->sp, "`match`"); return;
   case EXPR_RANGE: refuse(rc, e->sp, "a range outside `for`"); return;
   default: refuse(rc, e->sp, "this expression"); return;
@@ -273,7 +275,13 @@ static void check_stmt(rc_cx *rc, ast_stmt *s) {
   }
   case STMT_BREAK:
   case STMT_CONTINUE: return;
-  case STMT_RETURN: check_expr(rc, s->u.ret.value, false); return;
+  case STMT_RETURN:
+    if (!rc->fn) { /* every thread must reach the handler's end */
+      refuse(rc, s->sp, "`return` in a ring handler");
+      return;
+    }
+    check_expr(rc, s->u.ret.value, false);
+    return;
   case STMT_REPLY: check_reply(rc, s); return;
   case STMT_SEND: refuse(rc, s->sp, "`send`"); return;
   case STMT_CHAN_SEND: refuse(rc, s->sp, "a channel send"); return;

@@ -693,6 +693,18 @@ static void actor_bodies(types_state *ts, ast_decl *a) {
                                      "ring launch parameter "
                                      "`%s`",
                                      fi->name.name ? fi->name.name : "?"));
+    /* `ring:` slots per ring: a power of two (runtime/RING.md) */
+    ast_expr *v = fi ? fi->value : NULL;
+    if (v && fi->name.name && !strcmp(fi->name.name, "ring") &&
+        v->kind == EXPR_INT && !v->u.int_.overflow && v->u.int_.value > 0 &&
+        (v->u.int_.value & (v->u.int_.value - 1))) {
+      diag *d = diag_error(ts->cx, v->sp, "E0327",
+                           "ring launch parameter `ring` must be a power of "
+                           "two");
+      diag_label(d, "%llu slots", (unsigned long long)v->u.int_.value);
+      diag_help(d, "use a power of two such as `64`");
+      diag_end(d);
+    }
   }
   if (a->u.actor.mailbox_cap)
     positive_literal(ts, a->u.actor.mailbox_cap, "mailbox capacity");

@@ -536,6 +536,8 @@ static type *builtin_call(types_state *ts, ast_expr *e, sym *s, type *want) {
   ast_list *args = &e->u.call.args;
   ast_expr *a0 = args->len ? AST_AT(*args, 0, ast_expr) : NULL;
   e->u.call.builtin = s->index;
+  if (types_wire_is_builtin(s->index)) /* issue 6: types_wire.c */
+    return types_wire_call(ts, e, s);
   type *unit = types_prim(ts, TY_UNIT);
   uint32_t want_n = 1;
   switch (s->index) {
@@ -1361,14 +1363,15 @@ static type *take_expr(types_state *ts, ast_expr *e) {
                    o->u.field.obj->kind == EXPR_SELF
                ? o->u.field.sym
                : NULL;
-  /* `take(x.f)`: a field of a record the code owns outright, a `var`
-     local or a handler's message, leaving the empty value behind */
+  /* `take(x.f)`: a field of a record the code owns outright, a local
+     (let, var or pattern binding) or a handler's message, leaving the
+     empty value behind */
   ast_expr *root = o->kind == EXPR_FIELD ? o->u.field.obj : NULL;
   if (!s && root && root->kind == EXPR_NAME && root->u.name.sym) {
     sym *rs = root->u.name.sym;
     type *rt = rs->ty;
     bool owned_binding =
-        (rs->kind == SYM_LOCAL && rs->is_mutable) ||
+        rs->kind == SYM_LOCAL ||
         (rs->kind == SYM_PARAM && ts->handler &&
          ts->handler->binding_sym == rs);
     if (owned_binding && rt && rt->kind != TY_BORROW && rt->kind != TY_VAL)
@@ -1377,8 +1380,7 @@ static type *take_expr(types_state *ts, ast_expr *e) {
   if (!s || s->kind != SYM_STATE) {
     diag *d = diag_error(ts->cx, o->sp, "E0315",
                          "`take` needs an actor state field `self.field`, or "
-                         "a field of a `var` local or of the handler's "
-                         "message");
+                         "a field of a local or of the handler's message");
     diag_label(d, "not a state field");
     diag_help(d, "locals and parameters move without `take`: use the value "
                  "directly");

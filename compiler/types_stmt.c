@@ -334,7 +334,8 @@ type *types_match(types_state *ts, ast_expr *e, type *want) {
   }
   /* an ask without `timeout` waits forever: no timeout arm needed */
   const ast_expr *origin = ask_origin(scr);
-  bool ask_timeout = !origin || origin->u.ask.timeout;
+  bool ask_timeout = (!origin || origin->u.ask.timeout) &&
+                     !types_wire_never_times_out(scr);
   bool stmt_ctx = ts->stmt_expr == e;
   ts->stmt_expr = NULL;
   enum { MAXC = 256 };

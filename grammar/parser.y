@@ -105,6 +105,9 @@ module ::= module error RBRACE.
 %type inits {ast_list}
 %type init_list {ast_list}
 %type field_init {ast_field_init *}
+%type launch_inits {ast_list}
+%type launch_list {ast_list}
+%type launch_init {ast_field_init *}
 
 decl(A) ::= IMPORT(K) import_path(P) SEMI(S). { A = ast_new_import_std(pc, &K, P, &S); }
 decl(A) ::= IMPORT(K) STR(F) SEMI(S).         { A = ast_new_import_file(pc, &K, &F, &S); }
@@ -213,6 +216,17 @@ init_list(A) ::= init_list(A) COMMA field_init(F).
                                               { ast_push(pc, &A, F); }
 field_init(A) ::= ID(N) COLON expr(E).        { A = ast_new_field_init(pc, &N, E); }
 
+/* ring launch parameters: `ring:` (slots per ring) is a keyword */
+launch_inits(A) ::= .                         { A = ast_list_empty(); }
+launch_inits(A) ::= launch_list(A).
+launch_inits(A) ::= launch_list(A) COMMA.
+launch_list(A) ::= launch_init(F).            { A = ast_list_one(pc, F); }
+launch_list(A) ::= launch_list(A) COMMA launch_init(F).
+                                              { ast_push(pc, &A, F); }
+launch_init(A) ::= field_init(A).
+launch_init(A) ::= RING(N) COLON expr(E).     { lex_token t = parse_word_token(pc, &N);
+                                                A = ast_new_field_init(pc, &t, E); }
+
 /* ================================================================ actors */
 
 %type actor_sig {ast_decl *}
@@ -228,7 +242,7 @@ actor_sig(A) ::= ACTOR(K) TYPEID(N).          { A = ast_new_actor(pc, &K, &N, as
 actor_sig(A) ::= ACTOR(K) TYPEID(N) LPAREN params(P) RPAREN.
                                               { A = ast_new_actor(pc, &K, &N, P); }
 actor_sig(A) ::= RING(K) ACTOR TYPEID(N).     { A = ast_new_ring_actor(pc, &K, &N, ast_list_empty()); }
-actor_sig(A) ::= RING(K) ACTOR TYPEID(N) LPAREN inits(L) RPAREN.
+actor_sig(A) ::= RING(K) ACTOR TYPEID(N) LPAREN launch_inits(L) RPAREN.
                                               { A = ast_new_ring_actor(pc, &K, &N, L); }
 actor_hd(A) ::= actor_sig(A).
 actor_hd(A) ::= actor_sig(A) MAILBOX(M) LPAREN expr(C) RPAREN(R).

@@ -421,7 +421,6 @@ static void ari_count_undelivered(ari_thread *t, ar_msg *m) {
   ari_msg_discard(m); /* the payload finalizer (ar_set_msg_finalizer) */
 }
 
-static void ari_fail_ask(ar_msg *m, const char *why);
 
 /* Whoever holds the drain lock of a dead actor consumes its mailbox
  * (SCHEDULER.md 6.3): the stopper right after setting DEAD, and any sender
@@ -474,7 +473,7 @@ static inline void ari_set_sender(ari_thread *t, ar_msg *m) {
     t->debt++;
 }
 
-static void ari_fail_ask(ar_msg *m, const char *why) {
+void ari_fail_ask(ar_msg *m, const char *why) {
   ar_waiter *w = m->ari_ext->waiter;
   m->ari_ext->waiter = NULL;
   m->flags &= (uint8_t)~AR_MSGF_ASK;

@@ -799,6 +799,167 @@ typedef struct ar_askres {
 /* Fill *r from a resume event (kind, p) of ar_ask. */
 AR_API void ar_askres_set(ar_askres *r, int kind, void *p);
 
+/* ======================================================= wire format */
+/* The msgpack wire format of messages (issue 6; docs/wire.md has the
+ * byte-level rules, limits and error texts).  Implemented in
+ * runtime/wire.c.  Generated code (codegen/emit_c_codec.c) emits one
+ * encoder and one decoder per message/struct/type reached from an
+ * `encode`, `decode`, `read_msg` or `write_msg`; they call only these.
+ *
+ * A message is a map from field name to value: the header fields `id`
+ * (16-byte bin), `priority` (uint), `correlation` (16-byte bin or nil),
+ * then the declared fields in order.  Structs are maps without the header,
+ * lists and tuples arrays, maps maps, optionals nil or the value, enums the
+ * variant name, `uuid` 16-byte bin, `bytes` bin, `time` an ISO-8601 string
+ * (AR_WIRE_TIME_LEN chars, UTC, nanoseconds), `duration` nanoseconds.
+ *
+ * Thread safety: a writer or reader belongs to one thread at a time; the
+ * functions keep no global state (frame I/O is plain blocking read/write on
+ * the calling thread). */
+
+/* Limits of the decoder (and of frames).  Input longer than MAX_SIZE is
+ * refused before reading; MAX_DEPTH bounds nested maps/arrays (so decoding
+ * recursion); MAX_LEN bounds one map/array; MAX_ITEMS the values of one
+ * message.  Memory use is bounded by what was actually read, never by a
+ * declared count. */
+#define AR_WIRE_MAX_SIZE (16u << 20)
+#define AR_WIRE_MAX_DEPTH 64u
+#define AR_WIRE_MAX_LEN (1u << 20)
+#define AR_WIRE_MAX_ITEMS (1u << 22)
+#define AR_WIRE_TIME_LEN 30 /* "2024-01-31T12:00:00.000000000Z" */
+
+/* Writer: a growable byte buffer (malloc; abort on out-of-memory).  Owned
+ * by its creator; ar_wire_wr_free releases it. */
+typedef struct ar_wire_wr {
+  char *p;
+  size_t n, cap;
+} ar_wire_wr;
+AR_API void ar_wire_wr_init(ar_wire_wr *w);
+AR_API void ar_wire_wr_free(ar_wire_wr *w);
+/* A new `bytes` (list of u8, owned by the caller) holding what was written;
+ * the writer is emptied (its storage kept for reuse). */
+AR_API ar_list *ar_wire_wr_take(ar_wire_wr *w);
+/* Append one value (msgpack-c's packer: the smallest encoding of each
+ * integer, float32 for f32, float64 for f64).  Arguments are borrowed. */
+AR_API void ar_wire_put_nil(ar_wire_wr *w);
+AR_API void ar_wire_put_bool(ar_wire_wr *w, bool v);
+AR_API void ar_wire_put_i64(ar_wire_wr *w, int64_t v);
+AR_API void ar_wire_put_u64(ar_wire_wr *w, uint64_t v);
+AR_API void ar_wire_put_f32(ar_wire_wr *w, float v);
+AR_API void ar_wire_put_f64(ar_wire_wr *w, double v);
+AR_API void ar_wire_put_cstr(ar_wire_wr *w, const char *p, size_t n);
+AR_API void ar_wire_put_str(ar_wire_wr *w, const ar_str *s);
+AR_API void ar_wire_put_bin(ar_wire_wr *w, const void *p, size_t n);
+AR_API void ar_wire_put_bytes(ar_wire_wr *w, const ar_list *b);
+AR_API void ar_wire_put_uuid(ar_wire_wr *w, const ar_uuid *u);
+AR_API void ar_wire_put_time(ar_wire_wr *w, int64_t ns);
+/* Container headers: the caller then writes n values (2n for a map). */
+AR_API void ar_wire_put_map(ar_wire_wr *w, uint32_t n);
+AR_API void ar_wire_put_array(ar_wire_wr *w, uint32_t n);
+/* The three header entries of m (key and value each); assigns m's id if
+ * it has none yet (ar_msg_id).  Owner of m. */
+AR_API void ar_wire_put_header(ar_wire_wr *w, ar_msg *m);
+
+/* Reader over borrowed bytes (they must outlive it).  Every ar_wire_get_*
+ * returns true and consumes one value, or returns false with the first
+ * error recorded in `err` (then every later call fails too).  Out-params
+ * are written only on success; what they receive is owned by the caller
+ * (strings, lists).  Containers: get_map/get_array enter one nesting level,
+ * the caller leaves it with ar_wire_leave after its n values. */
+typedef struct ar_wire_rd {
+  const uint8_t *p, *end;
+  uint32_t depth;
+  uint32_t items;        /* values left in the AR_WIRE_MAX_ITEMS budget */
+  const char *at_type;   /* innermost type/field being decoded at the error */
+  const char *at_field;
+  char err[200];         /* "" while fine */
+} ar_wire_rd;
+AR_API void ar_wire_rd_init(ar_wire_rd *r, const void *p, size_t n);
+AR_API bool ar_wire_get_map(ar_wire_rd *r, uint32_t *out_n);
+AR_API bool ar_wire_get_array(ar_wire_rd *r, uint32_t *out_n);
+AR_API void ar_wire_leave(ar_wire_rd *r);
+/* True (and consumed) when the next value is nil; false otherwise (no
+ * error recorded). */
+AR_API bool ar_wire_get_nil(ar_wire_rd *r);
+AR_API bool ar_wire_get_bool(ar_wire_rd *r, bool *out);
+/* Any msgpack integer within [min, max] / [0, max]; `type` names the
+ * target in the error ("integer 300 out of range for u8"). */
+AR_API bool ar_wire_get_int(ar_wire_rd *r, const char *type, int64_t min,
+                            int64_t max, int64_t *out);
+AR_API bool ar_wire_get_uint(ar_wire_rd *r, const char *type, uint64_t max,
+                             uint64_t *out);
+/* float32, float64, or an integer (converted). */
+AR_API bool ar_wire_get_f64(ar_wire_rd *r, double *out);
+AR_API bool ar_wire_get_f32(ar_wire_rd *r, float *out);
+/* A UTF-8 string (a new ar_str). */
+AR_API bool ar_wire_get_str(ar_wire_rd *r, ar_str **out);
+/* A string used as a key: *out_p points into the input (not copied, not
+ * checked for UTF-8: it is only compared). */
+AR_API bool ar_wire_get_key(ar_wire_rd *r, const char **out_p,
+                            uint32_t *out_n);
+AR_API bool ar_wire_get_bytes(ar_wire_rd *r, ar_list **out);
+AR_API bool ar_wire_get_uuid(ar_wire_rd *r, ar_uuid *out);
+AR_API bool ar_wire_get_time(ar_wire_rd *r, int64_t *out);
+/* An enum: the variant name, one of names[0..n); *out = its index. */
+AR_API bool ar_wire_get_variant(ar_wire_rd *r, const char *type,
+                                const char *const *names, uint32_t n,
+                                int32_t *out);
+/* Skips one value of any type (unknown fields), within the limits. */
+AR_API bool ar_wire_skip(ar_wire_rd *r);
+/* True when the whole input was consumed (else "N trailing bytes"). */
+AR_API bool ar_wire_get_end(ar_wire_rd *r);
+/* Record an error (printf format; only the first one counts); false. */
+AR_API bool ar_wire_fail(ar_wire_rd *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Record where the error happened: the innermost call wins; false. */
+AR_API bool ar_wire_at(ar_wire_rd *r, const char *type, const char *field);
+AR_API bool ar_wire_missing(ar_wire_rd *r, const char *type,
+                            const char *field);
+AR_API bool ar_wire_dup(ar_wire_rd *r, const char *type, const char *field);
+/* The error as a new string: "cannot decode `What`: field `f` of `T`:
+ * expected a float, found a string". */
+AR_API ar_str *ar_wire_error(const ar_wire_rd *r, const char *what);
+
+/* Message header fields while decoding, applied once the message exists. */
+enum { AR_WIRE_HDR_ID = 0, AR_WIRE_HDR_PRIORITY = 1, AR_WIRE_HDR_CORR = 2 };
+typedef struct ar_wire_hdr {
+  ar_uuid id, corr;
+  uint8_t priority; /* AR_PRIO_DEFAULT when absent */
+  uint8_t seen;     /* bit per AR_WIRE_HDR_* (duplicates are errors) */
+  bool has_id, has_corr;
+} ar_wire_hdr;
+AR_API void ar_wire_hdr_init(ar_wire_hdr *h);
+AR_API bool ar_wire_get_hdr(ar_wire_rd *r, int which, ar_wire_hdr *h);
+/* Owner of m: priority, id (when given) and correlation (when given). */
+AR_API void ar_wire_hdr_apply(const ar_wire_hdr *h, ar_msg *m);
+/* Owner of m: set its id (a decoded message keeps its sender's id). */
+AR_API void ar_wire_msg_set_id(ar_msg *m, const ar_uuid *id);
+
+/* `time` text: ar_wire_format_time writes AR_WIRE_TIME_LEN chars + NUL
+ * (UTC, 9 fraction digits); ar_wire_parse_time accepts
+ * YYYY-MM-DDTHH:MM:SS[.1-9 digits](Z|+HH:MM|-HH:MM) and fails on anything
+ * else or on a value outside int64 nanoseconds. */
+AR_API void ar_wire_format_time(int64_t ns, char *out);
+AR_API bool ar_wire_parse_time(const char *p, size_t n, int64_t *out);
+AR_API bool ar_wire_utf8_valid(const char *p, size_t n);
+
+/* Frames on file descriptors (files, pipes, sockets): a 4-byte big-endian
+ * length, then that many bytes (at most AR_WIRE_MAX_SIZE).  Blocking, on
+ * the calling thread.
+ * read: AR_OK (*out_p and *out_n: the body, free it with ar_wire_frame_free),
+ * AR_CLOSED (end of input before a frame: nothing was read), AR_BADMSG
+ * (*out_err: a new string: truncated frame, over the limit, read error).
+ * write: NULL when written, else the error as a new string (a closed pipe
+ * gives "write_msg: Broken pipe", never SIGPIPE). */
+AR_API ar_status ar_wire_read_frame(int64_t fd, void **out_p, size_t *out_n,
+                                    ar_str **out_err);
+AR_API void ar_wire_frame_free(void *p);
+AR_API ar_str *ar_wire_write_frame(int64_t fd, const void *p, size_t n);
+/* open_read / open_write: a descriptor, or -1 (`-` is stdin / stdout);
+ * write creates or truncates.  close: descriptors 0-2 are left open. */
+AR_API int64_t ar_wire_open(const ar_str *path, bool write);
+AR_API void ar_wire_close(int64_t fd);
+
 /* ======================================================= buffers (buf<T>) */
 /* `buf<T>`: a flat array of fixed-size elements that a ring kernel can read
  * and write in place (runtime/RING.md).  Owned like a list (one owner; a
@@ -825,9 +986,10 @@ AR_API void ar_buf_release(ar_buf *b);
 /* An empty buffer (len 0): what `take` leaves behind. */
 AR_API ar_buf *ar_buf_empty(uint32_t elem_size);
 /* Pointer to element i; out of range faults the running actor with
- * "index out of range" (the same fault as lists). */
+ * "index out of range" (the same fault as lists).  NULL is the empty
+ * buffer (what `take` leaves behind) wherever a buffer is read. */
 static inline void *ar_buf_at(ar_buf *b, int64_t i) {
-  if ((uint64_t)i >= (uint64_t)b->len)
+  if (!b || (uint64_t)i >= (uint64_t)b->len)
     ar_list_index_fault();
   return (char *)b->data + (size_t)i * b->elem_size;
 }
@@ -892,8 +1054,27 @@ AR_API bool ar_gpu_active(void);
  * 13.0"), or why none is ("no CUDA driver: libcuda.so.1: cannot open ..."). */
 AR_API const char *ar_gpu_describe(void);
 /* Any thread.  Spawns a ring actor: a proxy to its kernel (GPU/emulate) or
- * ar_spawn(desc->cpu_type).  One counted reference for the caller. */
+ * ar_spawn(desc->cpu_type).  One counted reference for the caller.  The
+ * GPU or emulate proxy is an ordinary actor (RING.md 7): a ring that
+ * cannot start (kernel does not load, blocks cannot be co-resident, launch
+ * fails) prints the reason on stderr and fails at once with it.  A bad
+ * descriptor (cap not a power of two, slot sizes not multiples of 16,
+ * scratch too small, missing functions) aborts with a message. */
 AR_API ar_actor *ar_ring_spawn(const ar_ring_desc *desc);
+
+/* Counters of one ring actor (relaxed snapshots; final values once it
+ * stopped). */
+typedef struct ar_ring_stats {
+  uint64_t handled;    /* messages the kernel finished (RING.md 2) */
+  uint64_t idle_polls; /* the kernel's backoff sleeps */
+  uint64_t submitted;  /* requests packed into the ring (mod 2^32) */
+  uint32_t in_flight;  /* submitted, not yet answered */
+  int mode;            /* AR_GPU_ON, AR_GPU_EMULATE, or AR_GPU_OFF when
+                          the actor is a CPU fallback */
+} ar_ring_stats;
+/* Any thread holding a reference to a.  false (and mode AR_GPU_OFF) when a
+ * is not a GPU/emulate ring proxy. */
+AR_API bool ar_ring_get_stats(const ar_actor *a, ar_ring_stats *out);
 
 #ifdef __cplusplus
 }

@@ -261,7 +261,8 @@ typedef struct ari_rt {
   _Atomic int shutdown;   /* workers leave their loops */
   _Atomic int exit_code;
   _Atomic int exit_set;
-  _Atomic int64_t armed;  /* timers/delayed sends that keep it alive */
+  _Atomic int64_t armed;  /* timers/delayed sends, and ring requests in
+                             flight (ring.c), that keep it alive */
   _Atomic int64_t external; /* foreign threads inside start() */
   bool trace_on;
   bool catch_signals;
@@ -353,6 +354,17 @@ void ari_trace_write_quiescent(void);
 
 /* super.c — any thread (pure). */
 bool ari_super_is_kill(const char *reason);
+
+/* actor.c — the owner of ask request m: claim its waiter and wake the
+ * asker with AR_EV_FAILED and `why` (static or kept for the program's
+ * life); m stays the caller's, no longer an ask. */
+void ari_fail_ask(ar_msg *m, const char *why);
+
+/* ring.c — stop_quiescent: the main thread in ar_run's teardown, after the
+ * workers and the timer thread are joined and before actor teardown:
+ * closes every live ring actor (kernel terminated, poller joined, requests
+ * in flight discarded) so no bridge thread touches the runtime after it. */
+void ari_ring_stop_quiescent(void);
 
 /* ------------------------------------------------------------ inline pool */
 

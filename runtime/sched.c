@@ -584,6 +584,7 @@ static int ari_wait_and_teardown(void) {
     signal(SIGBUS, SIG_DFL);
   }
   ari_timer_stop_quiescent();
+  ari_ring_stop_quiescent(); /* ring pollers and kernels (RING.md 7) */
   /* single-threaded from here */
   ari_actor_teardown_quiescent();
   ari_trace_write_quiescent();

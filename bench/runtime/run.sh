@@ -191,7 +191,9 @@ report() {
   [ $status = 0 ] || echo "**Some results were wrong or missing (see the table).**"
 }
 if [ "$RESULTS" != - ]; then
-  report >"$RESULTS"
+  # keep the section other benchmarks own (make bench-wire: wire:begin/end)
+  kept=$( [ -f "$RESULTS" ] && sed -n '/^<!-- wire:begin/,/^<!-- wire:end/p' "$RESULTS")
+  { report; [ -n "$kept" ] && printf '\n%s\n' "$kept"; } >"$RESULTS"
   echo "wrote $RESULTS"
 fi
 exit $status

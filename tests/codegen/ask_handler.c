@@ -46,6 +46,37 @@ static bool ag_vteq_chan(const void *a, const void *b) {
 static void ag_vtfmt_chan(const void *p) { (void)p; ar_fmt_cstr("<chan>", 6); }
 static const ar_vt ag_vt_chan = {"chan", sizeof(ar_chan *), ag_vtdrop_chan,
   ag_vtshare_chan, ag_vtshare_chan, ag_vteq_chan, NULL, ag_vtfmt_chan};
+/* buf<T>: copy(b) copies the elements; printing shows the length */
+static ar_buf *ag_buf_copy(ar_buf *b) {
+  if (!b) return NULL;
+  ar_buf *c = ar_buf_new(b->elem_size, b->len);
+  if (b->len) memcpy(c->data, b->data, (size_t)b->len * b->elem_size);
+  return c;
+}
+static void ag_fmt_buf(ar_buf *b) {
+  ar_fmt_cstr("buf[", 4); ar_fmt_i64(ar_buf_len(b)); ar_fmt_cstr("]", 1);
+}
+#define AG_BUF_FILL(N, T) static ar_buf *ag_buf_fill_##N(int64_t n, T v) { \
+  ar_buf *b = ar_buf_new(sizeof(T), n); \
+  for (int64_t i = 0; i < b->len; i++) ((T *)b->data)[i] = v; \
+  return b; }
+AG_BUF_FILL(bool, bool) AG_BUF_FILL(i8, int8_t) AG_BUF_FILL(i16, int16_t)
+AG_BUF_FILL(i32, int32_t) AG_BUF_FILL(i64, int64_t) AG_BUF_FILL(u8, uint8_t)
+AG_BUF_FILL(u16, uint16_t) AG_BUF_FILL(u32, uint32_t) AG_BUF_FILL(u64, uint64_t)
+AG_BUF_FILL(f32, float) AG_BUF_FILL(f64, double)
+static void ag_vtdrop_buf(void *p) { ar_buf_release(*(ar_buf **)p); }
+static void ag_vtdeep_buf(void *d, const void *s) {
+  *(ar_buf **)d = ag_buf_copy(*(ar_buf *const *)s);
+}
+static void ag_vtshare_buf(void *d, const void *s) {
+  *(ar_buf **)d = ar_buf_retain(*(ar_buf *const *)s);
+}
+static bool ag_vteq_buf(const void *a, const void *b) {
+  return *(ar_buf *const *)a == *(ar_buf *const *)b;
+}
+static void ag_vtfmt_buf(const void *p) { ag_fmt_buf(*(ar_buf *const *)p); }
+static const ar_vt ag_vt_buf = {"buf", sizeof(ar_buf *), ag_vtdrop_buf,
+  ag_vtshare_buf, ag_vtdeep_buf, ag_vteq_buf, NULL, ag_vtfmt_buf};
 
 /* message Get, tests/codegen/ask_handler.actor:3 */
 #define AG_MSG_Get 1u

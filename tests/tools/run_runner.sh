@@ -13,7 +13,8 @@
 # -Wextra -Werror (-fsyntax-only).
 # Usage: run_runner.sh [names...]   (ACTORC overrides the compiler;
 # RUN_ROOT=examples runs examples/<name>/ instead of tests/run/<name>/, which
-# is how check-examples uses it)
+# is how check-examples uses it; RUN_BUILD_FLAGS adds build options, e.g.
+# --gpu=emulate for check-ring)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ACTORC=${ACTORC:-build/actorc}
@@ -50,7 +51,8 @@ for n in "${names[@]}"; do
     fi
     continue
   fi
-  if ! timeout 120 "$ACTORC" build "$d/main.actor" -o "$tmp/$n" > "$tmp/$n.build" 2>&1; then
+  # shellcheck disable=SC2086 # RUN_BUILD_FLAGS is a word list
+  if ! timeout 120 "$ACTORC" build ${RUN_BUILD_FLAGS:-} "$d/main.actor" -o "$tmp/$n" > "$tmp/$n.build" 2>&1; then
     echo "FAIL $n (build)"; sed 's/^/    /' "$tmp/$n.build" | head -20
     fail=$((fail + 1)); continue
   fi
