@@ -136,7 +136,6 @@ void ec_ring_embed(ec *E, FILE *out);
 
 /* emit_c_codec.c: msgpack codecs for encode / decode / read_msg /
  * write_msg and the descriptor builtins (issue 6, docs/wire.md). */
-bool emit_c_codec_is_builtin(int id);
 const char *emit_c_codec_call(ec *E, ast_expr *e);
 void emit_c_codec_check(ec *E, ast_expr *e); /* E0601 pre-pass */
 

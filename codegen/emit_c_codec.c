@@ -606,19 +606,6 @@ static const char *cd_open(ec *E, type *opt) {
   return "ag_wopen";
 }
 
-bool emit_c_codec_is_builtin(int id) {
-  switch (id) {
-  case BI_ENCODE:
-  case BI_DECODE:
-  case BI_READ_MSG:
-  case BI_WRITE_MSG:
-  case BI_OPEN_READ:
-  case BI_OPEN_WRITE:
-  case BI_CLOSE_FD: return true;
-  default: return false;
-  }
-}
-
 /* The message type a wire builtin works on (NULL for the others). */
 static type *cd_msg_of(ast_expr *e) {
   ast_list *args = &e->u.call.args;

@@ -481,7 +481,7 @@ static const char *ex_call(ec *E, ast_expr *e, bool *fresh) {
                      ec_coerce(E, tmp, el, e->ty), ec_ctype(E, e->ty));
   }
   default:
-    if (emit_c_codec_is_builtin(e->u.call.builtin)) /* issue 6 */
+    if (builtin_is_wire(e->u.call.builtin)) /* issue 6 */
       return emit_c_codec_call(E, e);
     break;
   }

@@ -17,25 +17,26 @@
 #include <stdint.h>
 
 #include "ac.h"
+#include "ar.h"
 
 /* RING.md section 2/3: fixed offsets of the shared ring memory and the
- * scratch block (bytes). */
-#define AG_RING_TERMINATE 0u
-#define AG_RING_ACTIVE 4u
-#define AG_RING_TERMINATED 8u
-#define AG_RING_HANDLED 16u
-#define AG_RING_IDLE_POLLS 24u
-#define AG_RING_IN_HEAD 128u
-#define AG_RING_IN_TAIL 256u
-#define AG_RING_OUT_HEAD 384u
-#define AG_RING_OUT_TAIL 512u
-#define AG_RING_HDR 640u
-#define AG_SCRATCH_BARRIER 0u
-#define AG_SCRATCH_DISPATCH 128u
-#define AG_SCRATCH_FAULT 132u
-#define AG_SCRATCH_SEQ 136u
-#define AG_SCRATCH_PAYLOAD 256u
-#define AG_RING_TERMINATE_CMD 0xFFFFFFFFu
+ * scratch block (bytes), from the runtime ABI header (runtime/ar.h). */
+#define AG_RING_TERMINATE AR_RING_OFF_TERMINATE
+#define AG_RING_ACTIVE AR_RING_OFF_ACTIVE
+#define AG_RING_TERMINATED AR_RING_OFF_TERMINATED
+#define AG_RING_HANDLED AR_RING_OFF_HANDLED
+#define AG_RING_IDLE_POLLS AR_RING_OFF_IDLE_POLLS
+#define AG_RING_IN_HEAD AR_RING_OFF_IN_HEAD
+#define AG_RING_IN_TAIL AR_RING_OFF_IN_TAIL
+#define AG_RING_OUT_HEAD AR_RING_OFF_OUT_HEAD
+#define AG_RING_OUT_TAIL AR_RING_OFF_OUT_TAIL
+#define AG_RING_HDR AR_RING_HDR
+#define AG_SCRATCH_BARRIER AR_RING_SCR_BARRIER
+#define AG_SCRATCH_DISPATCH AR_RING_SCR_DISPATCH
+#define AG_SCRATCH_FAULT AR_RING_SCR_FAULT
+#define AG_SCRATCH_SEQ AR_RING_SCR_SEQ
+#define AG_SCRATCH_PAYLOAD AR_RING_SCRATCH_MSG
+#define AG_RING_TERMINATE_CMD AR_RING_TERMINATE
 
 /* The constants baked into the kernel of one ring actor. */
 typedef struct ring_geometry {

@@ -536,7 +536,7 @@ static type *builtin_call(types_state *ts, ast_expr *e, sym *s, type *want) {
   ast_list *args = &e->u.call.args;
   ast_expr *a0 = args->len ? AST_AT(*args, 0, ast_expr) : NULL;
   e->u.call.builtin = s->index;
-  if (types_wire_is_builtin(s->index)) /* issue 6: types_wire.c */
+  if (builtin_is_wire(s->index)) /* issue 6: types_wire.c */
     return types_wire_call(ts, e, s);
   type *unit = types_prim(ts, TY_UNIT);
   uint32_t want_n = 1;

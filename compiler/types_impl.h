@@ -77,7 +77,6 @@ bool types_stmt_diverges(const ast_stmt *s);
 type *types_match(types_state *ts, ast_expr *e, type *want);
 
 /* types_wire.c — the wire-format builtins (encode, decode, read_msg, ...) */
-bool types_wire_is_builtin(int id);
 type *types_wire_call(types_state *ts, ast_expr *e, sym *s);
 /* A decode / read_msg result: its match needs no `timeout` arm. */
 bool types_wire_never_times_out(const ast_expr *scr);

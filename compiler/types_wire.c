@@ -13,19 +13,6 @@
 
 #include "types_impl.h"
 
-bool types_wire_is_builtin(int id) {
-  switch (id) {
-  case BI_ENCODE:
-  case BI_DECODE:
-  case BI_READ_MSG:
-  case BI_WRITE_MSG:
-  case BI_OPEN_READ:
-  case BI_OPEN_WRITE:
-  case BI_CLOSE_FD: return true;
-  default: return false;
-  }
-}
-
 /* The first field (depth-first) whose type cannot be encoded, or NULL.
  * `stack` holds the records being walked (recursion through lists). */
 enum { TW_MAX = 64 };

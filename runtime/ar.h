@@ -1009,6 +1009,21 @@ enum {
   AR_GPU_EMULATE = 3  /* the kernel's host build on a host thread */
 };
 
+/* Offsets in the shared block (RING.md 2), each index on its own line. */
+#define AR_RING_OFF_TERMINATE 0u
+#define AR_RING_OFF_ACTIVE 4u
+#define AR_RING_OFF_TERMINATED 8u
+#define AR_RING_OFF_HANDLED 16u
+#define AR_RING_OFF_IDLE_POLLS 24u
+#define AR_RING_OFF_IN_HEAD 128u
+#define AR_RING_OFF_IN_TAIL 256u
+#define AR_RING_OFF_OUT_HEAD 384u
+#define AR_RING_OFF_OUT_TAIL 512u
+/* Offsets in the scratch block (RING.md 3). */
+#define AR_RING_SCR_BARRIER 0u
+#define AR_RING_SCR_DISPATCH 128u
+#define AR_RING_SCR_FAULT 132u
+#define AR_RING_SCR_SEQ 136u
 #define AR_RING_HDR 640u         /* offset of the in slots */
 #define AR_RING_SLOT_HDR 16u     /* slot header; payload follows */
 #define AR_RING_SCRATCH_MSG 256u /* offset of the message copy in scratch */
