@@ -772,9 +772,12 @@ static void ec_actor(ec *E, ir_actor *a) {
     }
   }
   ec_ring_fields(E, d, ty);
-  fprintf(ty, "  void *ag_frame;    /* the suspended body's frame */\n"
-              "  uint32_t ag_body;  /* which body ag_frame belongs to */\n"
-              "} %s;\n\n", a->cname);
+  /* only an actor with a suspending body carries the frame slot: an actor
+   * without state or suspension stays at the 128-byte header */
+  if (a->any_suspend)
+    fprintf(ty, "  void *ag_frame;    /* the suspended body's frame */\n"
+                "  uint32_t ag_body;  /* which body ag_frame belongs to */\n");
+  fprintf(ty, "} %s;\n\n", a->cname);
   fprintf(pr, "static const ar_actor_type %s_type;\n", a->cname);
   /* bodies */
   for (uint32_t i = 0; i < a->bodies.len; i++)

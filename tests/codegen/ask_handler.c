@@ -104,8 +104,6 @@ static ar_str ag_str_0 = {AR_STR_STATIC, 4, "four"};
 typedef struct ag_Store {
   ar_actor base;
   int64_t hits;
-  void *ag_frame;    /* the suspended body's frame */
-  uint32_t ag_body;  /* which body ag_frame belongs to */
 } ag_Store;
 
 static void ag_msg_drop(ar_msg *m);
