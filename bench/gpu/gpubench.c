@@ -86,53 +86,88 @@ static void percentiles(int64_t *lat, int n, row *r) {
 
 /* ------------------------------------------------------------ naive */
 
-static void bench_launch(int n, int inflight, row *r) {
+/* One naive launcher: `fire` puts one kernel run reading in[slot] and
+ * writing out[slot] on the stream.  A cuLaunchKernel can address any of
+ * `slots` cells; a graph's one node is bound to cell 0. */
+typedef struct naive {
+  CUstream s;
+  int64_t *in, *out;
+  uint64_t din, dout;
+  int slots;
   CUfunction f;
+  CUgraphExec ge;
+  void (*fire)(struct naive *nv, int slot);
+} naive;
+
+static void fire_launch(naive *nv, int slot) {
+  uint64_t a = nv->din + 8u * (unsigned)slot, b = nv->dout + 8u * (unsigned)slot;
+  void *args[2] = {&a, &b};
+  CU(ari_cu.LaunchKernel(nv->f, 1, 1, 1, 32, 1, 1, 0, nv->s, args, NULL));
+}
+static void fire_graph(naive *nv, int slot) {
+  (void)slot;
+  CU(ari_cu.GraphLaunch(nv->ge, nv->s));
+}
+
+static void naive_open(naive *nv, int slots) {
+  memset(nv, 0, sizeof *nv);
   char err[9000];
-  if (!ari_gpu_load(naive_ptx, "naive_echo", &f, err, sizeof err)) {
+  if (!ari_gpu_load(naive_ptx, "naive_echo", &nv->f, err, sizeof err)) {
     fprintf(stderr, "gpubench: %s\n", err);
     exit(1);
   }
-  uint64_t din, dout;
-  int64_t *in = ari_gpu_host_alloc((size_t)inflight * 8, &din);
-  int64_t *out = ari_gpu_host_alloc((size_t)inflight * 8, &dout);
-  CUstream s;
-  CU(ari_cu.StreamCreate(&s, ARI_CU_STREAM_NON_BLOCKING));
+  nv->slots = slots;
+  nv->in = ari_gpu_host_alloc((size_t)slots * 8, &nv->din);
+  nv->out = ari_gpu_host_alloc((size_t)slots * 8, &nv->dout);
+  CU(ari_cu.StreamCreate(&nv->s, ARI_CU_STREAM_NON_BLOCKING));
+}
+static void naive_close(naive *nv) {
+  ari_cu.StreamDestroy(nv->s);
+  ari_gpu_host_free(nv->in);
+  ari_gpu_host_free(nv->out);
+}
+
+/* Latency: 100 warm-up then n synchronous round trips.  Throughput:
+ * `inflight` launches back to back, one synchronize per batch; every cell
+ * written in the batch is checked (stream order: the last launch on a cell
+ * read the last value written to it). */
+static void naive_measure(naive *nv, int n, int inflight, row *r) {
   int64_t *lat = malloc(sizeof *lat * (size_t)n);
-  for (int i = -100; i < n; i++) { /* 100 warm-up round trips */
-    in[0] = i;
-    uint64_t a = din, b = dout;
-    void *args[2] = {&a, &b};
+  for (int i = -100; i < n; i++) {
+    nv->in[0] = i;
     int64_t t0 = ar_now_ns();
-    CU(ari_cu.LaunchKernel(f, 1, 1, 1, 32, 1, 1, 0, s, args, NULL));
-    CU(ari_cu.StreamSynchronize(s));
-    int64_t v = *(volatile int64_t *)&out[0];
+    nv->fire(nv, 0);
+    CU(ari_cu.StreamSynchronize(nv->s));
+    int64_t v = *(volatile int64_t *)&nv->out[0];
     if (i >= 0)
       lat[i] = ar_now_ns() - t0;
     if (v != i + 1)
       bad_++;
   }
   percentiles(lat, n, r);
+  free(lat);
   int64_t t0 = ar_now_ns();
   for (int i = 0; i < n; i += inflight) {
     int k = n - i < inflight ? n - i : inflight;
     for (int j = 0; j < k; j++) {
-      in[j] = i + j;
-      uint64_t a = din + 8u * (unsigned)j, b = dout + 8u * (unsigned)j;
-      void *args[2] = {&a, &b};
-      CU(ari_cu.LaunchKernel(f, 1, 1, 1, 32, 1, 1, 0, s, args, NULL));
+      nv->in[j % nv->slots] = i + j;
+      nv->fire(nv, j % nv->slots);
     }
-    CU(ari_cu.StreamSynchronize(s));
-    for (int j = 0; j < k; j++)
-      if (out[j] != i + j + 1)
+    CU(ari_cu.StreamSynchronize(nv->s));
+    for (int j = k > nv->slots ? k - nv->slots : 0; j < k; j++)
+      if (nv->out[j % nv->slots] != i + j + 1)
         bad_++;
   }
   r->msgs_per_s = (double)n / ((double)(ar_now_ns() - t0) / 1e9);
   r->ran = true;
-  free(lat);
-  ari_cu.StreamDestroy(s);
-  ari_gpu_host_free(in);
-  ari_gpu_host_free(out);
+}
+
+static void bench_launch(int n, int inflight, row *r) {
+  naive nv;
+  naive_open(&nv, inflight);
+  nv.fire = fire_launch;
+  naive_measure(&nv, n, inflight, r);
+  naive_close(&nv);
 }
 
 static void bench_graph(int n, int inflight, row *r) {
@@ -141,60 +176,27 @@ static void bench_graph(int n, int inflight, row *r) {
     r->note = "driver lacks the graph API";
     return;
   }
-  CUfunction f;
-  char err[9000];
-  if (!ari_gpu_load(naive_ptx, "naive_echo", &f, err, sizeof err)) {
-    fprintf(stderr, "gpubench: %s\n", err);
-    exit(1);
-  }
-  uint64_t din, dout;
-  int64_t *in = ari_gpu_host_alloc(8, &din);
-  int64_t *out = ari_gpu_host_alloc(8, &dout);
-  CUstream s;
-  CU(ari_cu.StreamCreate(&s, ARI_CU_STREAM_NON_BLOCKING));
+  naive nv;
+  naive_open(&nv, 1);
   CUgraph g;
   CUgraphNode node;
-  CUgraphExec ge;
-  uint64_t a = din, b = dout;
+  uint64_t a = nv.din, b = nv.dout;
   void *args[2] = {&a, &b};
   ari_cu_kernel_node_params p;
   memset(&p, 0, sizeof p);
-  p.func = f;
+  p.func = nv.f;
   p.gridDimX = p.gridDimY = p.gridDimZ = 1;
   p.blockDimX = 32;
   p.blockDimY = p.blockDimZ = 1;
   p.kernelParams = args;
   CU(ari_cu.GraphCreate(&g, 0));
   CU(ari_cu.GraphAddKernelNode(&node, g, NULL, 0, &p));
-  CU(ari_cu.GraphInstantiate(&ge, g, 0));
-  int64_t *lat = malloc(sizeof *lat * (size_t)n);
-  for (int i = -100; i < n; i++) {
-    in[0] = i;
-    int64_t t0 = ar_now_ns();
-    CU(ari_cu.GraphLaunch(ge, s));
-    CU(ari_cu.StreamSynchronize(s));
-    int64_t v = *(volatile int64_t *)&out[0];
-    if (i >= 0)
-      lat[i] = ar_now_ns() - t0;
-    if (v != i + 1)
-      bad_++;
-  }
-  percentiles(lat, n, r);
-  int64_t t0 = ar_now_ns();
-  for (int i = 0; i < n; i += inflight) {
-    int k = n - i < inflight ? n - i : inflight;
-    for (int j = 0; j < k; j++)
-      CU(ari_cu.GraphLaunch(ge, s));
-    CU(ari_cu.StreamSynchronize(s));
-  }
-  r->msgs_per_s = (double)n / ((double)(ar_now_ns() - t0) / 1e9);
-  r->ran = true;
-  free(lat);
-  ari_cu.GraphExecDestroy(ge);
+  CU(ari_cu.GraphInstantiate(&nv.ge, g, 0));
+  nv.fire = fire_graph;
+  naive_measure(&nv, n, inflight, r);
+  ari_cu.GraphExecDestroy(nv.ge);
   ari_cu.GraphDestroy(g);
-  ari_cu.StreamDestroy(s);
-  ari_gpu_host_free(in);
-  ari_gpu_host_free(out);
+  naive_close(&nv);
 }
 
 /* ------------------------------------------------------------ ring */
