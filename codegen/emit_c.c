@@ -136,6 +136,8 @@ bool ec_needs_drop(type *t) {
 
 const char *ec_msg_name(ast_decl *m) { return m->name.name; }
 
+const char *ec_id(ec *E, const char *name) { return lower_cident(E->cx, name); }
+
 const char *ec_mangle(ec *E, type *t) {
   t = ec_strip(t);
   switch (t->kind) {
@@ -380,7 +382,8 @@ const char *ec_zero(ec *E, type *t) {
 /* ------------------------------------------------------------ helpers */
 
 typedef struct ec_field {
-  const char *name;
+  const char *name;  /* the source name (labels, wire keys) */
+  const char *cname; /* the C member (ec_id) */
   type *ty;
 } ec_field;
 
@@ -391,15 +394,16 @@ static int ec_fields(ec *E, type *t, ec_field *out, int max) {
     for (uint32_t i = 0; i < t->decl->u.record.fields.len && n < max; i++) {
       ast_field *f = t->decl->u.record.fields.items[i];
       out[n].name = f->name.name;
+      out[n].cname = ec_id(E, f->name.name);
       out[n++].ty = ec_field_ty(f);
     }
   } else if (t->kind == TY_TUPLE) {
     for (uint32_t i = 0; i < t->nitems && n < max; i++) {
-      out[n].name = ec_printf(E, "f%u", i);
+      out[n].name = out[n].cname = ec_printf(E, "f%u", i);
       out[n++].ty = t->items[i];
     }
   } else if (t->kind == TY_OPT) {
-    out[n].name = "v";
+    out[n].name = out[n].cname = "v";
     out[n++].ty = t->elem;
   }
   return n;
@@ -432,6 +436,10 @@ void ec_need(ec *E, type *t) {
   int nf = ec_fields(E, t, fs, EC_MAXF);
   bool ptr_opt = t->kind == TY_OPT && ec_is_ptr(t->elem);
   FILE *ty = E->types.f, *pr = E->protos.f, *df = E->defs.f;
+  /* the element's helpers first: they must not be written into the middle
+   * of this type's functions (`Msg?` drops through ag_drop_Msg) */
+  if (ptr_opt)
+    ec_need(E, t->elem);
   /* representation */
   if (t->kind == TY_STRUCT || t->kind == TY_TUPLE ||
       (t->kind == TY_OPT && !ptr_opt)) {
@@ -443,9 +451,11 @@ void ec_need(ec *E, type *t) {
     fprintf(ty, "typedef struct ag_%s {\n", m);
     if (t->kind == TY_OPT)
       fprintf(ty, "  bool has;\n");
+    if (nf == 0) /* `struct X {}`: C has no empty structs */
+      fprintf(ty, "  char ag_unused;\n");
     for (int i = 0; i < nf; i++)
       fprintf(ty, "  %s%s%s;\n", fts[i],
-              fts[i][strlen(fts[i]) - 1] == '*' ? "" : " ", fs[i].name);
+              fts[i][strlen(fts[i]) - 1] == '*' ? "" : " ", fs[i].cname);
     fprintf(ty, "} ag_%s;\n\n", m);
     ct = ec_printf(E, "ag_%s", m);
   } else {
@@ -472,7 +482,7 @@ void ec_need(ec *E, type *t) {
       for (int i = 0; i < nf; i++)
         if (ec_needs_drop(fs[i].ty))
           fprintf(df, "  %s;\n",
-                  ec_drop(E, fs[i].ty, ec_printf(E, "p->%s", fs[i].name)));
+                  ec_drop(E, fs[i].ty, ec_printf(E, "p->%s", fs[i].cname)));
     }
     fprintf(df, "  memset(p, 0, sizeof *p);\n}\n\n");
     for (int deep = 0; deep < 2; deep++) {
@@ -491,7 +501,7 @@ void ec_need(ec *E, type *t) {
           fprintf(df, "  if (!v.has) return v;\n");
         for (int i = 0; i < nf; i++)
           if (ec_needs_drop(fs[i].ty)) {
-            const char *f = ec_printf(E, "v.%s", fs[i].name);
+            const char *f = ec_printf(E, "v.%s", fs[i].cname);
             fprintf(df, "  %s = %s;\n", f,
                     deep ? ec_deep(E, fs[i].ty, f) : ec_share(E, fs[i].ty, f));
           }
@@ -523,7 +533,9 @@ void ec_need(ec *E, type *t) {
       fprintf(df, "  if (!v.has) { ar_fmt_cstr(\"nil\", 3); return; }\n  %s;\n",
               ec_fmt(E, t->elem, "v.v"));
   } else {
-    const char *open = t->kind == TY_TUPLE ? "(" : ec_printf(E, "%s { ", m);
+    const char *open = t->kind == TY_TUPLE ? "("
+                       : nf             ? ec_printf(E, "%s { ", m)
+                                        : ec_printf(E, "%s {", m);
     fprintf(df, "  ar_fmt_cstr(\"%s\", %zu);\n", open, strlen(open));
     for (int i = 0; i < nf; i++) {
       const char *lab = t->kind == TY_TUPLE
@@ -532,12 +544,14 @@ void ec_need(ec *E, type *t) {
       if (*lab)
         fprintf(df, "  ar_fmt_cstr(\"%s\", %zu);\n", lab, strlen(lab));
       type *ft = ec_strip(fs[i].ty);
-      const char *fv = ec_printf(E, "v.%s", fs[i].name);
+      const char *fv = ec_printf(E, "v.%s", fs[i].cname);
       if (ft->kind == TY_STR)
-        fprintf(df, "  ar_fmt_val(&ar_vt_str, &v.%s);\n", fs[i].name);
+        fprintf(df, "  ar_fmt_val(&ar_vt_str, &v.%s);\n", fs[i].cname);
       else
         fprintf(df, "  %s;\n", ec_fmt(E, ft, fv));
     }
+    if (!nf)
+      fprintf(df, "  (void)v;\n");
     const char *close = t->kind == TY_TUPLE ? ")" : (nf ? " }" : "}");
     fprintf(df, "  ar_fmt_cstr(\"%s\", %zu);\n", close, strlen(close));
   }
@@ -565,20 +579,22 @@ void ec_need(ec *E, type *t) {
     else
       fprintf(df, "  return a.v == b.v;\n");
   } else if (t->kind == TY_TUPLE || t->kind == TY_STRUCT) {
+    if (!nf)
+      fprintf(df, "  (void)a;\n  (void)b;\n");
     for (int i = 0; i < nf; i++) {
       type *ft = ec_strip(fs[i].ty);
       if (ft->kind == TY_STR)
         fprintf(df, "  if (!ar_str_eq(a.%s, b.%s)) return false;\n",
-                fs[i].name, fs[i].name);
+                fs[i].cname, fs[i].cname);
       else if (ec_composite(ft) && ft->kind != TY_MESSAGE)
         fprintf(df, "  if (!ag_eq_%s(a.%s, b.%s)) return false;\n",
-                ec_mangle(E, ft), fs[i].name, fs[i].name);
+                ec_mangle(E, ft), fs[i].cname, fs[i].cname);
       else if (ft->kind == TY_UUID)
         fprintf(df, "  if (!ar_uuid_eq(&a.%s, &b.%s)) return false;\n",
-                fs[i].name, fs[i].name);
+                fs[i].cname, fs[i].cname);
       else
-        fprintf(df, "  if (a.%s != b.%s) return false;\n", fs[i].name,
-                fs[i].name);
+        fprintf(df, "  if (a.%s != b.%s) return false;\n", fs[i].cname,
+                fs[i].cname);
     }
     fprintf(df, "  return true;\n");
   } else
@@ -656,29 +672,30 @@ static void ec_messages(ec *E) {
       fprintf(ty, "  char ag_unused;\n");
     for (int k = 0; k < nf; k++)
       fprintf(ty, "  %s%s%s;\n", fts[k],
-              fts[k][strlen(fts[k]) - 1] == '*' ? "" : " ", fs[k].name);
+              fts[k][strlen(fts[k]) - 1] == '*' ? "" : " ", fs[k].cname);
     fprintf(ty, "} ag_msg_%s;\n", d->name.name);
     fprintf(ty, "#define AG_P_%s(m) AR_MSG_PAYLOAD((m), ag_msg_%s)\n\n",
             d->name.name, d->name.name);
-    /* constructor */
+    /* constructor: parameters are positional (ag_aN), so no field name
+     * can meet its locals or a function it calls */
     fprintf(pr, "static ar_msg *ag_mk_%s(", d->name.name);
     fprintf(df, "static ar_msg *ag_mk_%s(", d->name.name);
     for (int k = 0; k < nf; k++) {
       const char *sp = fts[k][strlen(fts[k]) - 1] == '*' ? "" : " ";
-      fprintf(pr, "%s%s%s%s", k ? ", " : "", fts[k], sp, fs[k].name);
-      fprintf(df, "%s%s%s%s", k ? ", " : "", fts[k], sp, fs[k].name);
+      fprintf(pr, "%s%s%sag_a%d", k ? ", " : "", fts[k], sp, k);
+      fprintf(df, "%s%s%sag_a%d", k ? ", " : "", fts[k], sp, k);
     }
     if (!nf) {
       fprintf(pr, "void");
       fprintf(df, "void");
     }
     fprintf(pr, ");\n");
-    fprintf(df, ") {\n  ar_msg *m = ar_msg_alloc(AG_MSG_%s, sizeof(ag_msg_%s));\n"
-                "  ag_msg_%s *p = AG_P_%s(m);\n  memset(p, 0, sizeof *p);\n",
+    fprintf(df, ") {\n  ar_msg *ag_m = ar_msg_alloc(AG_MSG_%s, sizeof(ag_msg_%s));\n"
+                "  ag_msg_%s *ag_p = AG_P_%s(ag_m);\n  memset(ag_p, 0, sizeof *ag_p);\n",
             d->name.name, d->name.name, d->name.name, d->name.name);
     for (int k = 0; k < nf; k++)
-      fprintf(df, "  p->%s = %s;\n", fs[k].name, fs[k].name);
-    fprintf(df, "  return m;\n}\n\n");
+      fprintf(df, "  ag_p->%s = ag_a%d;\n", fs[k].cname, k);
+    fprintf(df, "  return ag_m;\n}\n\n");
   }
   /* generic drop / copy / fmt, switching on the type id */
   for (int which = 0; which < 3; which++) {
@@ -703,7 +720,7 @@ static void ec_messages(ec *E) {
         ast_field *f = d->u.record.fields.items[k];
         type *ft = ec_field_ty(f);
         const char *pl = ec_printf(E, "AG_P_%s(%s)->%s", n,
-                                   which == 1 ? "c" : "m", f->name.name);
+                                   which == 1 ? "c" : "m", ec_id(E, f->name.name));
         if (which == 0 && ec_needs_drop(ft))
           fprintf(df, "    %s;\n", ec_drop(E, ft, pl));
         if (which == 1 && ec_needs_drop(ft))
@@ -756,19 +773,19 @@ static void ec_actor(ec *E, ir_actor *a) {
   /* the actor struct */
   fprintf(ty, "/* actor %s%s%s */\n", a->name, d ? ", " : "",
           d ? ec_loc(E, d->sp) : "");
-  fprintf(ty, "typedef struct %s {\n  ar_actor base;\n", a->cname);
+  fprintf(ty, "typedef struct %s {\n  ar_actor ag_base;\n", a->cname);
   if (d) {
     for (uint32_t i = 0; i < d->u.actor.params.len; i++) {
       ast_param *p = d->u.actor.params.items[i];
       const char *ct = ec_ctype(E, p->sym->ty);
       fprintf(ty, "  %s%s%s;\n", ct, ct[strlen(ct) - 1] == '*' ? "" : " ",
-              p->name.name);
+              ec_id(E, p->name.name));
     }
     for (uint32_t i = 0; i < d->u.actor.state.len; i++) {
       ast_stmt *st = d->u.actor.state.items[i];
       const char *ct = ec_state_ctype(E, st);
       fprintf(ty, "  %s%s%s;\n", ct, ct[strlen(ct) - 1] == '*' ? "" : " ",
-              st->u.let.name.name);
+              ec_id(E, st->u.let.name.name));
     }
   }
   ec_ring_fields(E, d, ty);
@@ -845,14 +862,16 @@ static void ec_actor(ec *E, ir_actor *a) {
       ast_param *p = d->u.actor.params.items[i];
       if (ec_needs_drop(p->sym->ty))
         fprintf(cd, "  %s;\n",
-                ec_drop(E, p->sym->ty, ec_printf(E, "self->%s", p->name.name)));
+                ec_drop(E, p->sym->ty,
+                        ec_printf(E, "self->%s", ec_id(E, p->name.name))));
     }
     for (uint32_t i = 0; i < d->u.actor.state.len; i++) {
       ast_stmt *st = d->u.actor.state.items[i];
       type *t = st->u.let.sym ? st->u.let.sym->ty : NULL;
       if (t && ec_needs_drop(t))
         fprintf(cd, "  %s;\n",
-                ec_drop(E, t, ec_printf(E, "self->%s", st->u.let.name.name)));
+                ec_drop(E, t, ec_printf(E, "self->%s",
+                                        ec_id(E, st->u.let.name.name))));
     }
   }
   fprintf(cd, "  (void)self;\n}\n\n");
@@ -881,9 +900,8 @@ static void ec_actor(ec *E, ir_actor *a) {
     for (uint32_t i = 0; i < d->u.actor.params.len; i++) {
       ast_param *p = d->u.actor.params.items[i];
       const char *ct = ec_ctype(E, p->sym->ty);
-      const char *s = ec_printf(E, "%s%s%s%s", i ? ", " : "", ct,
-                                ct[strlen(ct) - 1] == '*' ? "" : " ",
-                                p->name.name);
+      const char *s = ec_printf(E, "%s%s%sag_a%u", i ? ", " : "", ct,
+                                ct[strlen(ct) - 1] == '*' ? "" : " ", i);
       fputs(s, pr);
       fputs(s, cd);
     }
@@ -898,14 +916,14 @@ static void ec_actor(ec *E, ir_actor *a) {
       fprintf(cd, ") {\n  return ar_ring_spawn(&%s_ring);\n}\n\n", a->cname);
       return;
     }
-    fprintf(cd, ") {\n  ar_actor *a = ar_actor_new(&%s_type);\n"
-                "  %s *self = (%s *)a;\n",
+    fprintf(cd, ") {\n  ar_actor *ag_a = ar_actor_new(&%s_type);\n"
+                "  %s *ag_s = (%s *)ag_a;\n",
             a->cname, a->cname, a->cname);
     for (uint32_t i = 0; i < d->u.actor.params.len; i++) {
       ast_param *p = d->u.actor.params.items[i];
-      fprintf(cd, "  self->%s = %s;\n", p->name.name, p->name.name);
+      fprintf(cd, "  ag_s->%s = ag_a%u;\n", ec_id(E, p->name.name), i);
     }
-    fprintf(cd, "  %s(self);\n  ar_actor_start(a);\n  return a;\n}\n\n",
+    fprintf(cd, "  %s(ag_s);\n  ar_actor_start(ag_a);\n  return ag_a;\n}\n\n",
             a->init->cname);
   }
 }
@@ -974,7 +992,7 @@ static void ec_supervisor(ec *E, ast_decl *d) {
                        "constant");
         code = "0";
       }
-      fprintf(cd, "  self->%s = %s;\n", p->name.name, code);
+      fprintf(cd, "  self->%s = %s;\n", ec_id(E, p->name.name), code);
     }
     fprintf(cd, "  ag_%s__init(self);\n}\n\n", a->name.name);
   }

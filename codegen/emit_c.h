@@ -59,6 +59,10 @@ typedef struct ec {
   bool used_done;   /* `goto ag_done` emitted */
   uint32_t susp;    /* next suspension point number */
   type *match_want; /* result type of the match being emitted */
+  int bind_mode;      /* ec_bind of an owning binding: 0 drop + take; 1 drop
+                         + view (a guard is still to decide), recorded in
+                         bind_clear; 2 take without drop (the guard held) */
+  ast_list bind_clear; /* const char*: places bound in mode 1 */
   int nstr;         /* string literals emitted */
   ast_list chandrops; /* type*: ag_chandrop_<M> emitted */
   ast_list boxes;     /* type*: ag_box_<M> / ag_unbox_<M> emitted */
@@ -80,6 +84,8 @@ const char *ec_vt(ec *E, type *t);                       /* &ar_vt_... */
 const char *ec_fmt(ec *E, type *t, const char *val);     /* void expr */
 const char *ec_zero(ec *E, type *t);                     /* empty value */
 const char *ec_msg_name(ast_decl *m);                    /* ag_msg_X */
+/* The C name of a source value name (field, param, state): lower_cident. */
+const char *ec_id(ec *E, const char *name);
 void ec_unsupported(ec *E, span sp, const char *what);
 void ec_line(ec *E, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *ec_printf(ec *E, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -88,6 +94,8 @@ const char *ec_loc(ec *E, span sp);                      /* file:line */
 /* emit_c_check.c — pre-pass: reports E0601 for constructs not supported
  * yet (before anything is written). */
 void emit_c_check_body(ec *E, ir_body *b);
+/* Does e contain a suspension point or a match (hoisted to statements)? */
+bool ec_has_hoist(ec *E, ast_expr *e);
 
 /* emit_c_expr.c — expressions.  EX_OWN: the result is an owned (+1) value
  * the consumer must store or drop; EX_BORROW: valid until the end of the

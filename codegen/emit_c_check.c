@@ -49,6 +49,8 @@ static bool has_hoist_list(ec *E, ast_list *l, int depth) {
   return false;
 }
 
+bool ec_has_hoist(ec *E, ast_expr *e) { return has_hoist(E, e, 0); }
+
 static bool has_hoist(ec *E, ast_expr *e, int depth) {
   if (!e || depth > 200)
     return false;
@@ -152,16 +154,6 @@ static void chk_expr(ec *E, ast_expr *e) {
     }
     break;
   }
-  case EXPR_BINARY:
-    if ((e->u.binary.op == OP_AND || e->u.binary.op == OP_OR ||
-         e->u.binary.op == OP_COALESCE) &&
-        has_hoist(E, e->u.binary.rhs, 0)) {
-      ec_unsupported(E, e->u.binary.rhs->sp,
-                     "`match`, `ask` or `sleep` on the right of `&&`, `||` "
-                     "or `??`");
-      return;
-    }
-    break;
   default: break;
   }
   if (e->ty) {
@@ -259,9 +251,6 @@ static void chk_stmt(ec *E, ast_stmt *s) {
     chk_stmt(E, s->u.if_.else_);
     break;
   case STMT_WHILE:
-    if (has_hoist(E, s->u.while_.cond, 0))
-      ec_unsupported(E, s->u.while_.cond->sp,
-                     "`match`, `ask` or `sleep` in a `while` condition");
     chk_expr(E, s->u.while_.cond);
     chk_stmt(E, s->u.while_.body);
     break;

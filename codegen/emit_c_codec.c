@@ -200,7 +200,8 @@ static void cd_enc_fields(ec *E, FILE *df, ast_decl *d, const char *base) {
     ast_field *f = d->u.record.fields.items[i];
     const char *fn = f->name.name;
     fprintf(df, "  ar_wire_put_cstr(w, \"%s\", %zu);\n", fn, strlen(fn));
-    fprintf(df, "  %s(w, &%s%s);\n", cd_enc_name(E, cd_field_ty(f)), base, fn);
+    fprintf(df, "  %s(w, &%s%s);\n", cd_enc_name(E, cd_field_ty(f)), base,
+            ec_id(E, fn));
   }
 }
 
@@ -345,7 +346,8 @@ static void cd_dec_fields(ec *E, FILE *df, ast_decl *d, const char *base,
                 "fail; }\n"
                 "      if (!%s(r, &%s%s)) { ar_wire_at(r, \"%s\", \"%s\"); goto "
                 "fail; }\n      break;\n",
-            i, i, n, fn, cd_dec_name(E, cd_field_ty(f)), base, fn, n, fn);
+            i, i, n, fn, cd_dec_name(E, cd_field_ty(f)), base, ec_id(E, fn), n,
+            fn);
   }
   if (hdr) {
     static const char *const hn[] = {"id", "priority", "correlation"};
@@ -368,7 +370,7 @@ static void cd_dec_fields(ec *E, FILE *df, ast_decl *d, const char *base,
       const char *v = cd_default(E, f->default_, ft, 0);
       if (!v)
         v = ec_zero(E, ft); /* unreachable: emit_c_codec_check refused it */
-      fprintf(df, "  if (!seen[%u]) %s%s = %s;\n", i, base, fn, v);
+      fprintf(df, "  if (!seen[%u]) %s%s = %s;\n", i, base, ec_id(E, fn), v);
     } else if (ft->kind != TY_OPT) {
       fprintf(df, "  if (!seen[%u]) { ar_wire_missing(r, \"%s\", \"%s\"); "
                   "goto fail; }\n",

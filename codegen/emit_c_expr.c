@@ -101,7 +101,7 @@ const char *ec_sym_place(ec *E, sym *s) {
     return ec_printf(E, "F->%s", l->cname);
   if (s->kind == SYM_STATE || (s->kind == SYM_PARAM &&
                                lower_is_actor_param(E->ir, s)))
-    return ec_printf(E, "self->%s", s->name);
+    return ec_printf(E, "self->%s", ec_id(E, s->name));
   return NULL;
 }
 
@@ -566,7 +566,7 @@ static const char *ex_field(ec *E, ast_expr *e, bool *fresh, bool *movable) {
                      fs->name);
   ast_expr *o = e->u.field.obj;
   if (o->kind == EXPR_SELF)
-    return ec_printf(E, "self->%s", e->u.field.field.name);
+    return ec_printf(E, "self->%s", ec_id(E, e->u.field.field.name));
   type *ot = ec_strip(o->ty);
   const char *ov = ex_raw(E, o, fresh, movable);
   if (*fresh && ec_needs_drop(ot)) {
@@ -593,9 +593,10 @@ static const char *ex_field(ec *E, ast_expr *e, bool *fresh, bool *movable) {
     if (!in_payload && !strcmp(fn, "correlation"))
       return ec_printf(E, "((%s){ar_msg_has_correlation(%s), (%s)->correlation})",
                        ec_ctype(E, e->ty), ov, ov);
-    return ec_printf(E, "AG_P_%s(%s)->%s", ot->decl->name.name, ov, fn);
+    return ec_printf(E, "AG_P_%s(%s)->%s", ot->decl->name.name, ov,
+                     ec_id(E, fn));
   }
-  return ec_printf(E, "(%s).%s", ov, e->u.field.field.name);
+  return ec_printf(E, "(%s).%s", ov, ec_id(E, e->u.field.field.name));
 }
 
 /* A hoisted expression: its temp.  Suspension points and matches are
@@ -663,7 +664,7 @@ const char *ex_raw(ec *E, ast_expr *e, bool *fresh, bool *movable) {
     ec_unsupported(E, e->sp, "this name");
     return "0";
   }
-  case EXPR_SELF: return "(&self->base)";
+  case EXPR_SELF: return "(&self->ag_base)";
   case EXPR_TYPE_NAME: {
     sym *s = e->u.name.sym;
     if (s && s->kind == SYM_CONST && s->decl) { /* `const LIMIT = 2;` */

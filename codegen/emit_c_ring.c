@@ -103,9 +103,9 @@ static void ring_loops(ec *E, ir_actor *a, const ring_geometry *g) {
         type *ft = ring_layout_field_type(mt, k);
         ast_field *f = AST_AT(mt->decl->u.record.fields, k, ast_field);
         if (ft && ec_needs_drop(ft))
-          fprintf(cd, "      AG_P_%s(c)->%s = %s;\n", mn, f->name.name,
+          fprintf(cd, "      AG_P_%s(c)->%s = %s;\n", mn, ec_id(E, f->name.name),
                   ec_share(E, ft, ec_printf(E, "AG_P_%s(h)->%s", mn,
-                                            f->name.name)));
+                                            ec_id(E, f->name.name))));
       }
     }
     fprintf(cd, "      self->ag_bid = b;\n      self->ag_tid = t;\n"
@@ -126,7 +126,7 @@ static const char *field_place(ec *E, type *t, const char *src, uint32_t i) {
   const char *fname =
       t->kind == TY_TUPLE
           ? ec_printf(E, "f%u", i)
-          : AST_AT(t->decl->u.record.fields, i, ast_field)->name.name;
+          : ec_id(E, AST_AT(t->decl->u.record.fields, i, ast_field)->name.name);
   if (t->kind == TY_MESSAGE)
     return ec_printf(E, "AG_P_%s(%s)->%s", msg_name(t), src, fname);
   return ec_printf(E, "(%s).%s", src, fname);

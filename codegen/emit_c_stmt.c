@@ -35,7 +35,7 @@ static void ec_chan_wait(ec *E, const char *start) {
 static bool ec_can_suspend_body(ec *E) { return E->body->can_suspend; }
 
 const char *ec_self_actor(ec *E) {
-  return E->body->kind == IR_FN ? "ag_self" : "&self->base";
+  return E->body->kind == IR_FN ? "ag_self" : "&self->ag_base";
 }
 
 /* Emits `F->ag_state = N; <start>; return false; case N:;`. */
@@ -57,6 +57,7 @@ static void ec_hoist_list(ec *E, ast_list *l) {
 }
 
 static void ec_match(ec *E, ast_expr *e, const char *result);
+static void ec_hoist_short(ec *E, ast_expr *e);
 
 /* A call of a suspending fn: its frame is allocated here and the callee's
  * state machine is re-entered from this body's `case N` until it finishes
@@ -102,6 +103,43 @@ static void ec_hoist_call(ec *E, ast_expr *e) {
   ast_list_push(E->cx->perm, &E->hoists, h);
 }
 
+/* `a && b`, `a || b`, `a ?? b` whose right operand must be hoisted (a
+ * suspension point or a match): a conditional statement evaluates the right
+ * operand only when the left one does not decide, into a temp that stands
+ * for the whole expression.  The left operand is already hoisted. */
+static void ec_hoist_short(ec *E, ast_expr *e) {
+  ast_op op = e->u.binary.op;
+  ast_expr *l = e->u.binary.lhs, *r = e->u.binary.rhs;
+  type *t = e->ty;
+  const char *res;
+  if (op == OP_COALESCE) {
+    type *lt = ec_strip(l->ty);
+    res = ec_temp_new(E, t, NULL, true);
+    ec_line(E, "%s;", ec_drop(E, t, res));
+    const char *tl = ec_temp_new(E, lt, NULL, false);
+    ec_line(E, "%s = %s;", tl, ex(E, l, EX_BORROW, NULL));
+    ec_line(E, "if (!%s) {", ex_is_nil(E, lt, tl));
+    ec_line(E, "  %s = %s;", res,
+            ec_coerce(E, ec_share(E, lt->elem, ex_unwrap(E, lt, tl)), lt->elem,
+                      t));
+    ec_line(E, "} else {");
+  } else {
+    res = ec_temp_new(E, t, NULL, false);
+    ec_line(E, "%s = %s;", res, ex(E, l, EX_BORROW, NULL));
+    ec_line(E, "if (%s%s) {", op == OP_AND ? "" : "!", res);
+  }
+  E->ind++;
+  ec_hoist_expr(E, r);
+  ec_line(E, "%s = %s;", res,
+          ex(E, r, op == OP_COALESCE ? EX_OWN : EX_BORROW, t));
+  E->ind--;
+  ec_line(E, "}");
+  ec_hoist *h = ARENA_NEW(E->cx->perm, ec_hoist);
+  h->e = e;
+  h->temp = res;
+  ast_list_push(E->cx->perm, &E->hoists, h);
+}
+
 /* Emit statements for every match / ask / sleep inside e (innermost first),
  * recording their temps so that ex() refers to them. */
 static void ec_hoist_expr(ec *E, ast_expr *e) {
@@ -129,6 +167,8 @@ static void ec_hoist_expr(ec *E, ast_expr *e) {
     if (e->u.binary.op != OP_AND && e->u.binary.op != OP_OR &&
         e->u.binary.op != OP_COALESCE)
       ec_hoist_expr(E, e->u.binary.rhs);
+    else if (ec_has_hoist(E, e->u.binary.rhs))
+      ec_hoist_short(E, e);
     break;
   case EXPR_RANGE:
     ec_hoist_expr(E, e->u.range.lo);
@@ -224,9 +264,17 @@ static const char *ec_bind(ec *E, sym *s, type *t, const char *v,
   if (!l)
     return "0";
   l->is_view = !from_temp;
-  if (from_temp && ec_needs_drop(t))
-    return ec_printf(E, "(%s, F->%s = %s, 1)", ec_drop(E, t, ec_printf(E, "F->%s", l->cname)),
-                     l->cname, ec_take(E, t, v));
+  if (from_temp && ec_needs_drop(t)) {
+    const char *place = ec_printf(E, "F->%s", l->cname);
+    if (E->bind_mode == 1) {
+      ast_list_push(E->cx->perm, &E->bind_clear, (void *)place);
+      return ec_printf(E, "(%s, %s = %s, 1)", ec_drop(E, t, place), place, v);
+    }
+    if (E->bind_mode == 2)
+      return ec_printf(E, "(%s = %s, 1)", place, ec_take(E, t, v));
+    return ec_printf(E, "(%s, %s = %s, 1)", ec_drop(E, t, place), place,
+                     ec_take(E, t, v));
+  }
   return ec_printf(E, "(F->%s = %s, 1)", l->cname, v);
 }
 
@@ -287,7 +335,15 @@ static void ec_match(ec *E, ast_expr *e, const char *result) {
   bool fresh, movable;
   const char *v = ex_raw(E, scr, &fresh, &movable);
   bool from_temp = fresh || (movable && ec_hoisted(E, scr));
-  if (fresh) {
+  if (!fresh && movable && !ec_hoisted(E, scr) && ec_needs_drop(t)) {
+    /* the checker moved the place into the bindings: take it, so that
+     * moving a binding on cannot leave the place owning it too */
+    const char *tmp = ec_temp_new(E, t, NULL, true);
+    ec_line(E, "%s;", ec_drop(E, t, tmp));
+    ec_line(E, "%s = %s;", tmp, ec_take(E, t, v));
+    v = tmp;
+    from_temp = true;
+  } else if (fresh) {
     const char *tmp = ec_temp_new(E, t, NULL, true);
     ec_line(E, "%s;", ec_drop(E, t, tmp));
     ec_line(E, "%s = %s;", tmp, v);
@@ -300,9 +356,30 @@ static void ec_match(ec *E, ast_expr *e, const char *result) {
   }
   for (uint32_t i = 0; i < e->u.match.arms.len; i++) {
     ast_match_arm *a = e->u.match.arms.items[i];
-    const char *cond = ec_pat(E, a->pat, t, v, from_temp);
-    if (a->guard)
-      cond = ec_printf(E, "%s && (%s)", cond, ex(E, a->guard, EX_BORROW, NULL));
+    const char *cond;
+    if (a->guard && from_temp) {
+      /* owning bindings are views while the guard decides: only an arm
+       * that is taken moves its parts out of the scrutinee, so a later
+       * arm still sees the whole value; a failed guard clears them */
+      E->bind_mode = 1;
+      E->bind_clear.len = 0;
+      const char *view = ec_pat(E, a->pat, t, v, from_temp);
+      E->bind_mode = 2;
+      const char *own = ec_pat(E, a->pat, t, v, from_temp);
+      E->bind_mode = 0;
+      const char *clear = "";
+      for (uint32_t k = 0; k < E->bind_clear.len; k++) {
+        const char *pl = E->bind_clear.items[k];
+        clear = ec_printf(E, "%smemset(&%s, 0, sizeof %s), ", clear, pl, pl);
+      }
+      E->bind_clear.len = 0;
+      cond = ec_printf(E, "%s && ((%s) ? %s : (%s0))", view,
+                       ex(E, a->guard, EX_BORROW, NULL), own, clear);
+    } else {
+      cond = ec_pat(E, a->pat, t, v, from_temp);
+      if (a->guard)
+        cond = ec_printf(E, "%s && (%s)", cond, ex(E, a->guard, EX_BORROW, NULL));
+    }
     ec_line(E, "%sif (%s) {", i ? "else " : "", cond);
     E->ind++;
     if (a->block)
@@ -785,10 +862,14 @@ static void st_inner(ec *E, ast_stmt *s) {
       bool fresh, mv;
       const char *v = ex_raw(E, c, &fresh, &mv);
       bool from_temp = fresh || (mv && ec_hoisted(E, c));
-      const char *tmp = ec_temp_new(E, ct, NULL, fresh);
-      if (fresh)
+      /* a place the checker moved into the binding is taken (the binding
+       * owns it; moving the binding on leaves nothing behind in the place) */
+      bool take = !fresh && mv && !ec_hoisted(E, c) && ec_needs_drop(ct);
+      const char *tmp = ec_temp_new(E, ct, NULL, fresh || take);
+      if (fresh || take)
         ec_line(E, "%s;", ec_drop(E, ct, tmp));
-      ec_line(E, "%s = %s;", tmp, v);
+      ec_line(E, "%s = %s;", tmp, take ? ec_take(E, ct, v) : v);
+      from_temp |= take;
       type *el = ec_strip(ct)->kind == TY_OPT ? ec_strip(ct)->elem : ct;
       ec_line(E, "if (!%s && %s) {", ex_is_nil(E, ct, tmp),
               ec_bind(E, s->u.if_.let_sym, el, ex_unwrap(E, ct, tmp), from_temp));
@@ -808,6 +889,23 @@ static void st_inner(ec *E, ast_stmt *s) {
     break;
   }
   case STMT_WHILE:
+    if (ec_has_hoist(E, s->u.while_.cond)) {
+      /* `while c { b }` as `loop { hoisted c; if !c { break } b }`: the
+       * condition's suspension points run on every iteration (and again
+       * after a `continue`) */
+      ec_line(E, "for (;;) {");
+      E->ind++;
+      ec_hoist_expr(E, s->u.while_.cond);
+      ec_line(E, "if (!(%s)) break;", ex(E, s->u.while_.cond, EX_BORROW, NULL));
+      if (E->body->may_exit && ec_exits_expr(E, s->u.while_.cond, 0)) {
+        E->used_done = true;
+        ec_line(E, "if (ag_has_exited()) goto ag_done;");
+      }
+      st(E, s->u.while_.body);
+      E->ind--;
+      ec_line(E, "}");
+      break;
+    }
     ec_line(E, "while (%s) {", ex(E, s->u.while_.cond, EX_BORROW, NULL));
     E->ind++;
     st(E, s->u.while_.body);
@@ -902,7 +1000,7 @@ void emit_c_body(ec *E, ir_body *b) {
       if (!t)
         continue;
       ec_hoist_expr(E, s->u.let.init);
-      ec_line(E, "self->%s = %s;", s->u.let.name.name,
+      ec_line(E, "self->%s = %s;", ec_id(E, s->u.let.name.name),
               s->u.let.init ? ex(E, s->u.let.init, EX_OWN, t) : ec_zero(E, t));
     }
   }

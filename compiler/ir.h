@@ -92,6 +92,9 @@ ir_program *lower_program(ac_ctx *cx);
 void lower_dump(ac_ctx *cx, FILE *out);
 /* The frame slot of a local/param symbol, or NULL (state, consts, ...). */
 ir_local *lower_local(ir_program *ir, const sym *s);
+/* The C identifier of a source value name (field, parameter, state, local):
+ * the name, or `ag_u_<name>` when C or the emitted code reserves it. */
+const char *lower_cident(ac_ctx *cx, const char *name);
 /* Is this SYM_PARAM an actor spawn parameter (stored in actor state)? */
 bool lower_is_actor_param(ir_program *ir, const sym *s);
 /* Message type id (1-based) of a DECL_MESSAGE. */

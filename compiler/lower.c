@@ -19,23 +19,33 @@ typedef struct lower_cx {
 
 /* ------------------------------------------------------------ names */
 
-static const char *const lower_c_keywords[] = {
+/* C keywords (C11 and C23) and identifiers the headers of the emitted code
+ * define as object-like macros or use as types (stdbool, stdint, errno,
+ * stdio, gnu predefines), plus names of the generated code itself.  A value
+ * name of the language starts with [a-z_], so only lower-case ones matter. */
+static const char *const lower_c_reserved[] = {
     "auto", "break", "case", "char", "const", "continue", "default", "do",
     "double", "else", "enum", "extern", "float", "for", "goto", "if",
     "inline", "int", "long", "register", "restrict", "return", "short",
     "signed", "sizeof", "static", "struct", "switch", "typedef", "union",
-    "unsigned", "void", "volatile", "while", "bool", "true", "false", "main",
-    "self", "errno", "stdin", "stdout", "stderr", "NULL", "F", NULL};
+    "unsigned", "void", "volatile", "while", "bool", "true", "false",
+    "alignas", "alignof", "constexpr", "nullptr", "static_assert",
+    "thread_local", "typeof", "typeof_unqual", "noreturn", "asm",
+    "complex", "imaginary", "errno", "stdin", "stdout", "stderr", "assert",
+    "offsetof", "linux", "unix", "i386", "main", "self", "base", NULL};
 
-/* A C identifier for a source identifier: keywords and names the emitted
- * code uses itself get a trailing `_`. */
-static const char *lower_cident(ac_ctx *cx, const char *name) {
-  for (int i = 0; lower_c_keywords[i]; i++)
-    if (strcmp(lower_c_keywords[i], name) == 0)
-      return arena_sprintf(cx->perm, "%s_", name);
-  if (strncmp(name, "ag_", 3) == 0 || strncmp(name, "ar_", 3) == 0)
-    return arena_sprintf(cx->perm, "u_%s", name);
-  return name;
+/* The C identifier of a source value name (field, parameter, state, local):
+ * the name itself, or `ag_u_<name>` when it is reserved in C (above) or
+ * starts with a prefix the generated code or C reserves (`ag_`, `ar_`, `_`).
+ * Every identifier the emitter generates starts with `ag_`/`ar_`, and every
+ * mangled one with `ag_u_`, so the mapping is injective and never meets a
+ * generated name (docs/backend.md "Names"). */
+const char *lower_cident(ac_ctx *cx, const char *name) {
+  bool mangle = strncmp(name, "ag_", 3) == 0 || strncmp(name, "ar_", 3) == 0 ||
+                name[0] == '_';
+  for (int i = 0; !mangle && lower_c_reserved[i]; i++)
+    mangle = strcmp(lower_c_reserved[i], name) == 0;
+  return mangle ? arena_sprintf(cx->perm, "ag_u_%s", name) : name;
 }
 
 /* ------------------------------------------------------------ locals */
@@ -111,12 +121,18 @@ static void lower_add_local(lower_cx *lc, sym *s, bool is_param) {
   l->ty = s->ty;
   l->is_param = is_param;
   const char *base = lower_cident(lc->cx, s->name ? s->name : "tmp");
-  int dup = 0;
-  for (uint32_t i = 0; i < b->locals.len; i++)
-    if (strcmp(AST_AT(b->locals, i, ir_local)->s->name ? AST_AT(b->locals, i, ir_local)->s->name : "tmp",
-               s->name ? s->name : "tmp") == 0)
-      dup++;
-  l->cname = dup ? arena_sprintf(lc->cx->perm, "%s_%d", base, dup) : base;
+  /* a second local of the same name gets `_N`; the candidate is checked
+   * against every C name already used (a user's `x_1` included) */
+  const char *cn = base;
+  for (int dup = 1;; dup++) {
+    bool used = false;
+    for (uint32_t i = 0; i < b->locals.len && !used; i++)
+      used = strcmp(AST_AT(b->locals, i, ir_local)->cname, cn) == 0;
+    if (!used)
+      break;
+    cn = arena_sprintf(lc->cx->perm, "%s_%d", base, dup);
+  }
+  l->cname = cn;
   ast_list_push(lc->cx->perm, &b->locals, l);
   lower_map_put(lc, s, l);
 }

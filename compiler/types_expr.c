@@ -1506,7 +1506,12 @@ static type *types_expr_inner(types_state *ts, ast_expr *e, type *want) {
     return set_ty(e, types_wrap(ts, TY_CHAN, el));
   }
   case EXPR_FREEZE: {
-    type *t = types_expr(ts, e->u.wrap.operand, NULL);
+    /* the expected `val T` (or `T`) types the operand: `freeze([])` */
+    type *w = want;
+    for (int g = 0; g < 4 && w && (w->kind == TY_VAL || w->kind == TY_BORROW);
+         g++)
+      w = w->elem;
+    type *t = types_expr(ts, e->u.wrap.operand, w);
     if (types_is_error(t))
       return set_ty(e, ty_err(ts));
     if (t->kind == TY_VAL || !types_is_owned(t))
@@ -1514,7 +1519,11 @@ static type *types_expr_inner(types_state *ts, ast_expr *e, type *want) {
     return set_ty(e, types_wrap(ts, TY_VAL, t));
   }
   case EXPR_COPY: {
-    type *t = types_strip(types_expr(ts, e->u.wrap.operand, NULL));
+    type *w = want;
+    for (int g = 0; g < 4 && w && (w->kind == TY_VAL || w->kind == TY_BORROW);
+         g++)
+      w = w->elem;
+    type *t = types_strip(types_expr(ts, e->u.wrap.operand, w));
     return set_ty(e, t ? t : ty_err(ts));
   }
   case EXPR_TAKE: return take_expr(ts, e);

@@ -94,7 +94,7 @@ typedef struct ag_msg_Value {
 
 /* actor main */
 typedef struct ag_main {
-  ar_actor base;
+  ar_actor ag_base;
   void *ag_frame;    /* the suspended body's frame */
   uint32_t ag_body;  /* which body ag_frame belongs to */
 } ag_main;
@@ -102,15 +102,15 @@ typedef struct ag_main {
 static ar_str ag_str_0 = {AR_STR_STATIC, 4, "four"};
 /* actor Store, tests/codegen/ask_handler.actor:6 */
 typedef struct ag_Store {
-  ar_actor base;
+  ar_actor ag_base;
   int64_t hits;
 } ag_Store;
 
 static void ag_msg_drop(ar_msg *m);
 static ar_msg *ag_msg_copy(ar_msg *m);
 static void ag_msg_fmt(ar_msg *m);
-static ar_msg *ag_mk_Get(ar_str *key);
-static ar_msg *ag_mk_Value(int64_t n);
+static ar_msg *ag_mk_Get(ar_str *ag_a0);
+static ar_msg *ag_mk_Value(int64_t ag_a0);
 static const ar_actor_type ag_main_type;
 static void ag_drop_askres_Value(ar_askres *p);
 static ar_askres ag_share_askres_Value(ar_askres v);
@@ -139,20 +139,20 @@ static bool ag_eq_Get(ar_msg *a, ar_msg *b);
 static ar_actor *ag_spawn_Store(void);
 
 static const ar_vt ag_vt_msg;
-static ar_msg *ag_mk_Get(ar_str *key) {
-  ar_msg *m = ar_msg_alloc(AG_MSG_Get, sizeof(ag_msg_Get));
-  ag_msg_Get *p = AG_P_Get(m);
-  memset(p, 0, sizeof *p);
-  p->key = key;
-  return m;
+static ar_msg *ag_mk_Get(ar_str *ag_a0) {
+  ar_msg *ag_m = ar_msg_alloc(AG_MSG_Get, sizeof(ag_msg_Get));
+  ag_msg_Get *ag_p = AG_P_Get(ag_m);
+  memset(ag_p, 0, sizeof *ag_p);
+  ag_p->key = ag_a0;
+  return ag_m;
 }
 
-static ar_msg *ag_mk_Value(int64_t n) {
-  ar_msg *m = ar_msg_alloc(AG_MSG_Value, sizeof(ag_msg_Value));
-  ag_msg_Value *p = AG_P_Value(m);
-  memset(p, 0, sizeof *p);
-  p->n = n;
-  return m;
+static ar_msg *ag_mk_Value(int64_t ag_a0) {
+  ar_msg *ag_m = ar_msg_alloc(AG_MSG_Value, sizeof(ag_msg_Value));
+  ag_msg_Value *ag_p = AG_P_Value(ag_m);
+  memset(ag_p, 0, sizeof *ag_p);
+  ag_p->n = ag_a0;
+  return ag_m;
 }
 
 static void ag_msg_drop(ar_msg *m) {
@@ -332,7 +332,7 @@ static bool ag_main__main__body(ag_main *self, ag_main__main__frame *F) {
   case 0:;
     { ar_actor * ag_v = ag_spawn_Store(); ar_ref_release(F->s); F->s = ag_v; }
     F->ag_state = 1;
-    ar_ask(&self->base, F->s, ag_mk_Get(ar_str_retain((&ag_str_0))), ((int64_t)1000000000));
+    ar_ask(&self->ag_base, F->s, ag_mk_Get(ar_str_retain((&ag_str_0))), ((int64_t)1000000000));
     return false;
   case 1:;
     ag_drop_askres_Value(&F->ag_t0);
@@ -453,11 +453,11 @@ static const ar_actor_type ag_Store_type = {
 };
 
 static ar_actor *ag_spawn_Store(void) {
-  ar_actor *a = ar_actor_new(&ag_Store_type);
-  ag_Store *self = (ag_Store *)a;
-  ag_Store__init(self);
-  ar_actor_start(a);
-  return a;
+  ar_actor *ag_a = ar_actor_new(&ag_Store_type);
+  ag_Store *ag_s = (ag_Store *)ag_a;
+  ag_Store__init(ag_s);
+  ar_actor_start(ag_a);
+  return ag_a;
 }
 
 int main(int argc, char **argv) {
