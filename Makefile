@@ -37,6 +37,8 @@ deps:
 $(GEN)/parser.c $(GEN)/parser.h &: grammar/parser.y $(LEMPAR)
 	@mkdir -p $(GEN)
 	lemon -s -T$(LEMPAR) -d$(GEN) grammar/parser.y
+	@# lemon keeps an unchanged parser.h's old time stamp: mark both made
+	@touch $(GEN)/parser.c $(GEN)/parser.h
 
 $(GEN)/lexer.c: grammar/lexer.re $(GEN)/parser.h
 	@mkdir -p $(GEN)
