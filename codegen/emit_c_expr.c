@@ -107,6 +107,21 @@ const char *ec_sym_place(ec *E, sym *s) {
 
 bool ec_is_take(ast_expr *e) { return e->own == OWN_MOVE; }
 
+/* A move the ownership checker made out of a copy type (own.c cand_move:
+ * the local is dead afterwards) is taken only when the local owns its
+ * value: a pattern binding of a place is a view of the scrutinee (which
+ * keeps the value), so the move stays a copy there. */
+static bool ec_move_owned(ec *E, ast_expr *e) {
+  if (!ec_is_take(e) || types_is_owned(ec_strip(e->ty)))
+    return ec_is_take(e);
+  ast_expr *root = e;
+  while (root->kind == EXPR_FIELD)
+    root = root->u.field.obj;
+  ir_local *l = root->kind == EXPR_NAME ? lower_local(E->ir, root->u.name.sym)
+                                        : NULL;
+  return !(l && l->is_view);
+}
+
 /* Move a value out of a place: the place is left empty. */
 const char *ec_take(ec *E, type *t, const char *place) {
   t = ec_strip(t);
@@ -649,7 +664,7 @@ const char *ex_raw(ec *E, ast_expr *e, bool *fresh, bool *movable) {
     sym *s = e->u.name.sym;
     const char *p = ec_sym_place(E, s);
     if (p) {
-      *movable = ec_is_take(e);
+      *movable = ec_move_owned(E, e);
       return p;
     }
     if (s && s->kind == SYM_CONST && s->decl) {
@@ -684,7 +699,7 @@ const char *ex_raw(ec *E, ast_expr *e, bool *fresh, bool *movable) {
   }
   case EXPR_FIELD: {
     const char *r = ex_field(E, e, fresh, movable);
-    *movable = ec_is_take(e);
+    *movable = ec_move_owned(E, e);
     return r;
   }
   case EXPR_INDEX: {

@@ -494,9 +494,18 @@ static void st_select(ec *E, ast_stmt *s) {
     const char *slot = "0";
     if (a->kind == SEL_SEND) {
       type *el = ec_strip(a->chan->ty)->elem;
-      vals[i] = ec_temp_new(E, el, NULL, true);
-      ec_line(E, "%s;", ec_drop(E, el, vals[i]));
-      ec_line(E, "%s = %s;", vals[i], ex(E, a->value, EX_OWN, el));
+      bool fresh, movable;
+      const char *pl = ex_raw(E, a->value, &fresh, &movable);
+      if (!fresh && movable && ec_needs_drop(el) &&
+          ec_strip(a->value->ty) == el) {
+        /* a moved place is offered as is and emptied only when this case
+         * fires: an arm that does not send still owns it */
+        vals[i] = pl;
+      } else {
+        vals[i] = ec_temp_new(E, el, NULL, true);
+        ec_line(E, "%s;", ec_drop(E, el, vals[i]));
+        ec_line(E, "%s = %s;", vals[i], ex(E, a->value, EX_OWN, el));
+      }
       slot = ec_enc(E, el, vals[i]);
     }
     ec_line(E, "%s[%u] = (ar_select_case){%s, %s, %s};", cases, k++, ch, slot,
@@ -865,10 +874,15 @@ static void st_inner(ec *E, ast_stmt *s) {
       /* a place the checker moved into the binding is taken (the binding
        * owns it; moving the binding on leaves nothing behind in the place) */
       bool take = !fresh && mv && !ec_hoisted(E, c) && ec_needs_drop(ct);
-      const char *tmp = ec_temp_new(E, ct, NULL, fresh || take);
-      if (fresh || take)
-        ec_line(E, "%s;", ec_drop(E, ct, tmp));
-      ec_line(E, "%s = %s;", tmp, take ? ec_take(E, ct, v) : v);
+      const char *tmp = v;
+      if (!(mv && ec_hoisted(E, c))) {
+        /* a hoisted temp (`if let v = <-ch`) is bound from in place: the
+         * binding takes the value out of it, so it is not freed twice */
+        tmp = ec_temp_new(E, ct, NULL, fresh || take);
+        if (fresh || take)
+          ec_line(E, "%s;", ec_drop(E, ct, tmp));
+        ec_line(E, "%s = %s;", tmp, take ? ec_take(E, ct, v) : v);
+      }
       from_temp |= take;
       type *el = ec_strip(ct)->kind == TY_OPT ? ec_strip(ct)->elem : ct;
       ec_line(E, "if (!%s && %s) {", ex_is_nil(E, ct, tmp),

@@ -125,7 +125,23 @@ typedef struct own_cx {
   ast_decl *actor;      /* enclosing actor, or NULL */
   const char *into;     /* name the current move goes into (let, call) */
   bool in_init;         /* walking state initialisers: parameters are owned */
+  /* Moves of copy types holding messages (see cand_move): the candidate
+   * places of this body, and the locals read after such a move. */
+  const sym *req_sym;   /* binding of a handler with a reply type */
+  ast_list cands;       /* cand*: e moved out of local s */
+  ast_list flagged;     /* sym*: used after a candidate move */
+  ast_list reads;       /* cand*: reads of message-holding locals */
+  ast_stmt *stmt;       /* innermost statement being walked */
 } own_cx;
+
+/* A candidate move (e out of local s, through the name expression root)
+ * or a read (e of s), in statement st. */
+typedef struct cand {
+  ast_expr *e;
+  ast_expr *root;
+  const sym *s;
+  ast_stmt *st;
+} cand;
 
 #define OWN_MAX_DEPTH 2000
 
@@ -138,6 +154,33 @@ static bool is_owned(const type *t) {
 }
 
 static bool is_borrow(const type *t) { return t && t->kind == TY_BORROW; }
+
+/* Does a value of type t hold a message?  Messages are not counted, so an
+ * implicit copy of such a copy type is a deep copy (ag_msg_copy). */
+static bool has_msg(const type *t, int depth) {
+  if (!t || depth > 32)
+    return false;
+  switch (t->kind) {
+  case TY_MESSAGE: return true;
+  case TY_OPT:
+  case TY_ASK: return has_msg(t->elem, depth + 1);
+  case TY_TUPLE:
+    for (uint32_t i = 0; i < t->nitems; i++)
+      if (has_msg(t->items[i], depth + 1))
+        return true;
+    return false;
+  case TY_STRUCT:
+    if (!t->decl)
+      return false;
+    for (uint32_t i = 0; i < t->decl->u.record.fields.len; i++) {
+      ast_field *fd = AST_AT(t->decl->u.record.fields, i, ast_field);
+      if (fd && fd->type && has_msg(fd->type->ty, depth + 1))
+        return true;
+    }
+    return false;
+  default: return false;
+  }
+}
 
 static type *sym_type(const sym *s) {
   if (!s)
@@ -221,6 +264,28 @@ static int slot_of(own_cx *oc, const sym *s) {
   while (oc->keys[i])
     i = (i + 1) & (oc->cap - 1);
   oc->keys[i] = s;
+  oc->vals[i] = oc->nslots;
+  return (int)oc->nslots++;
+}
+
+/* The shadow slot of s: "a message-holding part of s was moved out
+ * implicitly" (cand_move), tracked apart from s's own ownership state.  Its
+ * key is s's address + 1, which no sym has. */
+static const sym *shadow_key(const sym *s) {
+  return (const sym *)(const void *)((const char *)s + 1);
+}
+
+static int shadow_of(own_cx *oc, const sym *s, bool create) {
+  const sym *key = shadow_key(s);
+  int k = slot_find(oc, key);
+  if (k >= 0 || !create)
+    return k;
+  if ((oc->nslots + 1) * 2 > oc->cap)
+    table_grow(oc);
+  uint32_t i = ptr_hash(key, oc->cap);
+  while (oc->keys[i])
+    i = (i + 1) & (oc->cap - 1);
+  oc->keys[i] = key;
   oc->vals[i] = oc->nslots;
   return (int)oc->nslots++;
 }
@@ -647,7 +712,34 @@ static void walk_expr(own_cx *oc, flow *f, ast_expr *e, mode m, route r);
 static void walk_stmt(own_cx *oc, flow *f, ast_stmt *s);
 
 /* Check a read of a tracked local. */
+static void flag_sym(own_cx *oc, const sym *s) {
+  for (uint32_t i = 0; i < oc->flagged.len; i++)
+    if (oc->flagged.items[i] == s)
+      return;
+  ast_list_push(oc->cx->scratch, &oc->flagged, (void *)s);
+}
+
+/* A read of s after an implicit move of (a part of) it: every implicit
+ * move out of s stays a copy (own_finish_cands). */
+static void check_shadow(own_cx *oc, flow *f, const sym *s) {
+  int k = s && f->reach ? shadow_of(oc, s, false) : -1;
+  if (k < 0)
+    return;
+  slot *st = flow_get(f, (uint32_t)k);
+  if (st && st->st != ST_OWNED)
+    flag_sym(oc, s);
+}
+
 static void check_use(own_cx *oc, flow *f, ast_expr *e, const sym *s) {
+  check_shadow(oc, f, s);
+  if (s && f->reach && has_msg(sym_type(s), 0)) {
+    cand *r = ARENA_NEW(oc->cx->scratch, cand);
+    r->e = e;
+    r->root = e;
+    r->s = s;
+    r->st = oc->stmt;
+    ast_list_push(oc->cx->scratch, &oc->reads, r);
+  }
   int k = slot_find(oc, s);
   if (k < 0 || !f->reach)
     return;
@@ -676,6 +768,9 @@ static void mark_owned(own_cx *oc, flow *f, const sym *s) {
   int k = slot_of(oc, s);
   if (k >= 0)
     flow_del(oc, f, (uint32_t)k);
+  k = s ? shadow_of(oc, s, false) : -1;
+  if (k >= 0)
+    flow_del(oc, f, (uint32_t)k);
 }
 
 static bool is_state_sym(const own_cx *oc, const sym *s) {
@@ -691,6 +786,68 @@ static bool is_state_sym(const own_cx *oc, const sym *s) {
     if (AST_AT(*ps, i, ast_param)->sym == s)
       return true;
   return false;
+}
+
+/* Implicit copies that are moves.  A copy type (types_is_owned false) may
+ * be used after a `send`/`reply`/`ask`/channel send/`let`/argument: the
+ * consumer gets a copy and the source stays.  When the copy would be deep
+ * (the value holds a message: messages are not counted, so sharing one is
+ * ag_msg_copy) and the source is a whole local, or a field chain of one,
+ * that is never read again after the move on any path, the copy is
+ * unobservable and the move is a pointer move instead (OWN_MOVE: the
+ * emitter takes the place, leaving it nil).  The walk marks s's shadow
+ * slot moved; a later read of s (check_shadow) keeps every implicit move
+ * out of s a copy.  Not candidates: state and actor parameters (they
+ * outlive the body), `for` views, borrows, state initialisers, and the
+ * message of a handler with a reply type (ar_reply still reads it). */
+static void cand_move(own_cx *oc, flow *f, ast_expr *e, ast_expr *root,
+                      const type *t) {
+  if (oc->in_init || !f->reach || !root || root->kind != EXPR_NAME ||
+      !has_msg(t, 0))
+    return;
+  const sym *s = root->u.name.sym;
+  if (!s || (s->kind != SYM_LOCAL && s->kind != SYM_PARAM) ||
+      is_state_sym(oc, s) || is_view(oc, s) || s == oc->req_sym ||
+      is_borrow(sym_type(s)) || is_borrow(root->ty))
+    return;
+  int k = shadow_of(oc, s, true);
+  slot *st = flow_put(oc, f, (uint32_t)k);
+  st->st = ST_MOVED;
+  st->move_sp = e->sp;
+  cand *c = ARENA_NEW(oc->cx->scratch, cand);
+  c->e = e;
+  c->root = root;
+  c->s = s;
+  c->st = oc->stmt;
+  ast_list_push(oc->cx->scratch, &oc->cands, c);
+}
+
+/* End of a body: candidates whose local is never read after a move. */
+static void own_finish_cands(own_cx *oc) {
+  for (uint32_t i = 0; i < oc->cands.len; i++) {
+    cand *c = oc->cands.items[i];
+    bool used = false;
+    for (uint32_t j = 0; j < oc->flagged.len && !used; j++)
+      used = oc->flagged.items[j] == c->s;
+    /* another read of s in the same statement (`m.insert(s.k, s)`): C
+     * leaves the order of argument evaluation open, so the take could
+     * come first; keep the copy */
+    for (uint32_t j = 0; j < oc->reads.len && !used; j++) {
+      cand *r = oc->reads.items[j];
+      used = r->s == c->s && r->st == c->st && r->e != c->root;
+    }
+    if (!used && c->e->own == OWN_COPY)
+      c->e->own = OWN_MOVE;
+  }
+  oc->cands.len = 0;
+  oc->cands.items = NULL;
+  oc->cands.cap = 0;
+  oc->flagged.len = 0;
+  oc->flagged.items = NULL;
+  oc->flagged.cap = 0;
+  oc->reads.len = 0;
+  oc->reads.items = NULL;
+  oc->reads.cap = 0;
 }
 
 /* Root of a field/index chain; *through_val when a frozen value is on the
@@ -737,6 +894,7 @@ static void walk_name(own_cx *oc, flow *f, ast_expr *e, mode m, route r) {
   }
   if (!is_owned(t)) {
     e->own = OWN_COPY;
+    cand_move(oc, f, e, e, t);
     return;
   }
   if (s->kind == SYM_CONST) {
@@ -773,6 +931,12 @@ static void walk_place_part(own_cx *oc, flow *f, ast_expr *e, mode m,
   }
   if (!is_owned(e->ty) && !is_borrow(e->ty)) {
     e->own = OWN_COPY;
+    /* a field chain (no index, nothing frozen) of a local */
+    ast_expr *root = e;
+    while (root && root->kind == EXPR_FIELD &&
+           !(root->ty && root->ty->kind == TY_VAL))
+      root = root->u.field.obj;
+    cand_move(oc, f, e, root, e->ty);
     return;
   }
   bool through_val = false;
@@ -1294,6 +1458,8 @@ static void walk_stmt(own_cx *oc, flow *f, ast_stmt *s) {
   if (!s || oc->depth > OWN_MAX_DEPTH)
     return;
   oc->depth++;
+  ast_stmt *saved_stmt = oc->stmt;
+  oc->stmt = s;
   switch (s->kind) {
   case STMT_LET: {
     sym *ls = s->u.let.sym;
@@ -1369,6 +1535,7 @@ static void walk_stmt(own_cx *oc, flow *f, ast_stmt *s) {
   default:
     break;
   }
+  oc->stmt = saved_stmt;
   oc->depth--;
 }
 
@@ -1391,6 +1558,7 @@ static void check_fn(own_cx *oc, ast_decl *d) {
     mark_owned(oc, &f, p->sym);
   }
   walk_stmt(oc, &f, d->u.fn.body);
+  own_finish_cands(oc);
   arena_reset(oc->cx->scratch, mk);
 }
 
@@ -1402,6 +1570,7 @@ static void check_block(own_cx *oc, ast_stmt *body, sym *param) {
   body_begin(oc, &f);
   mark_owned(oc, &f, param);
   walk_stmt(oc, &f, body);
+  own_finish_cands(oc);
   arena_reset(oc->cx->scratch, mk);
 }
 
@@ -1449,11 +1618,14 @@ static void check_actor(own_cx *oc, ast_decl *d) {
         walk_expr(oc, &f, st->u.let.init, M_MOVE, R_LET);
     }
     oc->in_init = false;
+    own_finish_cands(oc);
     arena_reset(oc->cx->scratch, mk);
   }
   for (uint32_t i = 0; i < d->u.actor.handlers.len; i++) {
     ast_handler *h = AST_AT(d->u.actor.handlers, i, ast_handler);
+    oc->req_sym = h->reply ? h->binding_sym : NULL;
     check_block(oc, h->body, h->binding_sym);
+    oc->req_sym = NULL;
     if (d->u.actor.is_ring) {
       const type *mt = h->msg_type && h->msg_type->ty ? h->msg_type->ty
                        : h->binding_sym && h->binding_sym->ty
