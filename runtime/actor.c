@@ -1185,6 +1185,11 @@ static inline void ari_tail_put(ari_thread *t, ari_actor *a) {
   t->tail_live = 0;
 }
 
+/* The busy consumer's catch-up wait (SCHEDULER.md 2.2): at most
+ * ARI_CATCHUP_POLLS * ARI_CATCHUP_SPACING pauses (512: about 12 us here). */
+#define ARI_CATCHUP_POLLS 2
+#define ARI_CATCHUP_SPACING 256
+
 void ari_actor_run(ari_thread *t, ari_actor *a) {
   uint32_t fl = ari_flags(a);
   if (ARI_UNLIKELY(fl & ARI_AF_DEAD)) {
@@ -1238,22 +1243,27 @@ void ari_actor_run(ari_thread *t, ari_actor *a) {
        *   MPSCQ.md 3) waits for that push rather than paying a whole
        *   end-of-turn / reschedule round trip (PROFILE-NOTES 2). */
       bool wait = n >= 32 && ari_sched_local_idle(t);
-      bool inflight = ari_mpscq_maybe_nonempty(&a->mb_head, t->mb_tail);
-      /* a last node is there and complete: wait only briefly for more
-       * before taking it (its handling must not be delayed long) */
-      bool last = !inflight && t->mb_tail != &a->stub;
+      /* A last node is there and complete (the soft pop leaves it): then
+       * `mb_head` is not read at all.  It is the producer's hottest line
+       * (its exchange target), and a consumer that keeps catching up with
+       * its producer would pull it away once per catch-up. */
+      bool last = t->mb_tail != &a->stub;
+      bool inflight =
+          !last && ari_mpscq_maybe_nonempty(&a->mb_head, t->mb_tail);
       if (wait || inflight) {
         /* caught up: wait for the producer's next link store, reading
-         * only the last node's link and that only every 16 pauses (every
-         * pause when a push is known to be in flight).  Polling `mb_head`,
-         * or taking the last node behind a re-pushed stub, on every
-         * message bounces the producer's line on each of its sends and
-         * locks both cores into a one-message lockstep (counting ran 2x
-         * slower in that mode); letting a few messages accumulate lets
-         * the consumer take them as a batch. */
-        int polls = inflight ? 64 : last ? 4 : 16; /* <= 256 pauses */
+         * only the last node's link, and that only every
+         * ARI_CATCHUP_SPACING pauses (every pause when a push is known to
+         * be in flight).  Every poll (and taking the last node behind a
+         * re-pushed stub) pulls a line the producer is about to write, so
+         * the batch a catch-up leaves to accumulate decides how many
+         * messages pay for it: polling every 16 pauses (~7 messages of
+         * counting's producer) kept the pair in a near-lockstep at about
+         * twice the C peer's time; every 256 pauses (~100 messages) put
+         * counting at 0.7-0.9x of the C peer (PROFILE-NOTES, pass 2). */
+        int polls = inflight ? 64 : ARI_CATCHUP_POLLS;
         for (int k = 0; k < polls && m == NULL; k++) {
-          for (int p = inflight ? 1 : 16; p > 0; p--) {
+          for (int p = inflight ? 1 : ARI_CATCHUP_SPACING; p > 0; p--) {
 #if defined(__x86_64__) || defined(__i386__)
             __builtin_ia32_pause();
 #endif

@@ -218,13 +218,19 @@ typedef struct ari_thread {
    * one chain (pool.c, MPSCQ.md 5) */
   ari_node *rf_first[32], *rf_last[32];
   uint16_t rf_n[32];
-  uint32_t nslabs[32];  /* slabs this thread's pool owns, per class */
-  uint32_t pool_skip;   /* refills left that do not wait (pool.c) */
+  uint16_t rf_msgs[32]; /* messages among them (in-flight budget, pool.c) */
+  /* in-flight budget per class (pool.c ari_pool_throttle): allocations
+   * left before this thread re-counts its blocks still held elsewhere */
+  int32_t budget[32];
+  int32_t pool_base[32];   /* in flight == pool_base - budget */
+  uint64_t seen_freed[32]; /* remote[c].freed when last counted */
   uint8_t rf_owner[32];
   /* remote frees: a Treiber stack per class, pushed (CAS) by other threads
    * with whole chains, emptied by the owner with one exchange (pool.c) */
   struct {
     _Alignas(AR_CACHELINE) ari_node *_Atomic top;
+    /* blocks pushed so far (in-flight accounting, pool.c) */
+    _Atomic uint64_t freed;
   } remote[32];
   /* registry (actor.c): owner-only list of actors created by this thread */
   ari_actor *reg_head;
@@ -286,7 +292,8 @@ extern ari_rt ari_rt_;
  * remote stack (lock-free CAS, batched per 32 blocks).  The fast paths
  * are inline below. */
 void *ari_pool_alloc_slow(size_t size, uint8_t *out_pool, uint8_t *out_cls);
-void ari_pool_free_slow(void *p, uint8_t pool, uint8_t cls);
+void ari_pool_throttle(ari_thread *t, unsigned c);
+void ari_pool_free_slow(void *p, uint8_t pool, uint8_t cls, unsigned msg);
 extern uint8_t ari_pool_cls8_[1024 / 8 + 1];
 void ari_pool_teardown_quiescent(void);
 void ari_pool_thread_init(ari_thread *t); /* the thread itself, once */
@@ -393,13 +400,17 @@ static inline void *ari_pool_alloc(size_t size, uint8_t *out_pool,
 
 /* Any thread.  Back to the owner pool (locally, or through the owner's
  * remote stack, MPSCQ.md 5). */
-static inline void ari_pool_free(void *p, uint8_t pool, uint8_t cls) {
+/* `msg`: a message block, counted in its owner's in-flight budget
+ * (pool.c ari_pool_throttle); a constant at every call site. */
+static inline void ari_pool_free_x(void *p, uint8_t pool, uint8_t cls,
+                                   unsigned msg) {
   ari_thread *t = ari_me();
   ari_node *n = p;
   if (ARI_LIKELY(pool == t->tid && cls != 255)) {
     atomic_store_explicit(&n->next, (ari_node *)t->free_list[cls],
                           memory_order_relaxed);
     t->free_list[cls] = n;
+    t->budget[cls] += (int32_t)msg; /* back home: no longer in flight */
     return;
   }
   /* foreign block joining the open batch for its owner (pool.c): private
@@ -409,9 +420,28 @@ static inline void ari_pool_free(void *p, uint8_t pool, uint8_t cls) {
     atomic_store_explicit(&n->next, t->rf_first[cls], memory_order_relaxed);
     t->rf_first[cls] = n;
     t->rf_n[cls]++;
+    t->rf_msgs[cls] += (uint16_t)msg;
     return;
   }
-  ari_pool_free_slow(p, pool, cls);
+  ari_pool_free_slow(p, pool, cls, msg);
+}
+static inline void ari_pool_free(void *p, uint8_t pool, uint8_t cls) {
+  ari_pool_free_x(p, pool, cls, 0);
+}
+
+/* A message block: allocation counted against the in-flight budget of its
+ * class; a worker running a handler that has too many of its messages in
+ * flight waits (bounded) for some to come back (pool.c). */
+static inline void *ari_pool_alloc_msg(size_t size, uint8_t *out_pool,
+                                       uint8_t *out_cls) {
+  void *p = ari_pool_alloc(size, out_pool, out_cls);
+  unsigned c = *out_cls;
+  if (ARI_LIKELY(c != 255)) {
+    ari_thread *t = ari_me();
+    if (ARI_UNLIKELY(--t->budget[c] < 0))
+      ari_pool_throttle(t, c);
+  }
+  return p;
 }
 
 #endif

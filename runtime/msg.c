@@ -62,7 +62,7 @@ bool ar_uuid_eq(const ar_uuid *a, const ar_uuid *b) {
 
 ar_msg *ar_msg_alloc(uint32_t type, size_t payload_size) {
   uint8_t pool, cls;
-  ar_msg *m = ari_pool_alloc(sizeof(ar_msg) + payload_size, &pool, &cls);
+  ar_msg *m = ari_pool_alloc_msg(sizeof(ar_msg) + payload_size, &pool, &cls);
   atomic_store_explicit(&m->link, NULL, memory_order_relaxed);
   m->sender = NULL;
   m->type = type;
@@ -157,7 +157,7 @@ void ari_msg_release_sender(ari_thread *t, ar_actor *s) {
 }
 
 /* Frees storage only: no sender release, no ask failure (teardown). */
-void ari_msg_free_raw(ar_msg *m) { ari_pool_free(m, m->pool, m->cls); }
+void ari_msg_free_raw(ar_msg *m) { ari_pool_free_x(m, m->pool, m->cls, 1); }
 
 /* Written only while no runtime thread runs (ar_set_msg_finalizer's
  * contract: before ar_run); read by threads that ar_run creates afterwards
@@ -217,5 +217,5 @@ void ar_msg_free(ar_msg *m) {
     ari_release_sender_inl(t, m->sender);
   if (ARI_UNLIKELY(m->ari_ext != NULL))
     ari_pool_free(m->ari_ext, m->ari_ext->pool, m->ari_ext->cls);
-  ari_pool_free(m, m->pool, m->cls);
+  ari_pool_free_x(m, m->pool, m->cls, 1);
 }

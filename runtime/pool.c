@@ -84,11 +84,16 @@ static void ari_pool_init_table(void) {
   }
 }
 
+static int32_t ari_pool_limit(unsigned c);
+
 void ari_pool_thread_init(ari_thread *t) {
   pthread_once(&ari_pool_once_, ari_pool_init_table);
   for (int c = 0; c < ARI_NCLS; c++) {
     t->free_list[c] = NULL;
     atomic_store_explicit(&t->remote[c].top, NULL, memory_order_relaxed);
+    atomic_store_explicit(&t->remote[c].freed, 0, memory_order_relaxed);
+    t->seen_freed[c] = 0;
+    t->budget[c] = t->pool_base[c] = ari_pool_limit((unsigned)c);
   }
 }
 
@@ -101,29 +106,58 @@ static int ari_pool_class(size_t size) {
   return ARI_CLS_MALLOC;
 }
 
-/* A handler that allocates faster than its consumers free (one long
- * sending turn: fjthrput, counting) would otherwise grow its pool without
- * bound, one fresh slab after the other, and run millions of messages
- * ahead: every message then misses in cache on both sides and the
- * producer pays page faults (PROFILE-NOTES "Applied", H).  Once this
- * thread owns ARI_POOL_SOFT_SLABS slabs of the class, a worker thread inside
- * a handler first waits (bounded) for blocks that other threads are freeing
- * back to it.  If none come (the messages are really kept, or nobody is
- * consuming), it gives up and allocates the next ARI_POOL_SKIP slabs
- * without waiting.  True if the free list was refilled. */
-#define ARI_POOL_SOFT_SLABS 8
+/* In-flight bound for messages (SCHEDULER.md 6.4).  A handler that sends
+ * faster than its consumers free (one long sending turn: fjthrput,
+ * counting) would otherwise run millions of messages ahead: every message
+ * then misses in cache on both sides and memory grows without bound
+ * (muting acts only after the handler returns).  Each thread keeps, per
+ * class, a budget: message allocations decrement it, local message frees
+ * and message blocks other threads gave back (`remote[c].freed`, read when
+ * the budget runs out) increment it, so `pool_base - budget` is the number
+ * of its messages alive (in flight).  When the budget runs out and more
+ * than `limit` are in flight, a worker thread inside a handler waits
+ * (bounded) for its consumers to give messages back.  The wait ends when
+ * at most 3/4 of the limit is in flight, or when nothing came back for
+ * ARI_POOL_WAIT_PAUSES pauses (the messages are really kept, or nobody can
+ * consume now: the consumer waits in this worker's queue, or was
+ * preempted); then the thread goes on for another `limit` messages and
+ * counts again.  Unlike the earlier bound on slabs, a timeout does not
+ * raise the bound for the rest of the run: the next count compares with
+ * `limit` again, so once the consumers are back the producer is held to
+ * `limit` messages ahead.  Keeping messages for
+ * good costs one timeout (about 0.1 ms) per `limit` messages kept. */
+#define ARI_POOL_INFLIGHT_BYTES (4 * 1024 * 1024)
+#define ARI_POOL_INFLIGHT_MIN 1024
 #define ARI_POOL_WAIT_PAUSES 4096
-#define ARI_POOL_SKIP 8
-static bool ari_pool_wait_remote(ari_thread *t, int c) {
-  if (t->nslabs[c] < ARI_POOL_SOFT_SLABS || t->w == NULL || t->cur == NULL ||
+
+static int32_t ari_pool_limit(unsigned c) {
+  int32_t lim = (int32_t)(ARI_POOL_INFLIGHT_BYTES / ari_pool_sizes_[c]);
+  return lim < ARI_POOL_INFLIGHT_MIN ? ARI_POOL_INFLIGHT_MIN : lim;
+}
+
+/* Add the blocks other threads gave back since the last count.  relaxed:
+ * a counter for pacing only; the blocks themselves are handed over by the
+ * remote stack's release CAS / acquire exchange (MPSCQ.md 5).  Pairs with
+ * the relaxed fetch_add in ari_pool_flush_class. */
+static bool ari_pool_count_freed(ari_thread *t, unsigned c) {
+  uint64_t f = atomic_load_explicit(&t->remote[c].freed, memory_order_relaxed);
+  if (f == t->seen_freed[c])
+    return false;
+  t->budget[c] += (int32_t)(f - t->seen_freed[c]);
+  t->seen_freed[c] = f;
+  return true;
+}
+
+void ari_pool_throttle(ari_thread *t, unsigned c) {
+  int32_t lim = ari_pool_limit(c);
+  ari_pool_count_freed(t, c);
+  int32_t inflight = t->pool_base[c] - t->budget[c];
+  if (inflight <= lim || t->w == NULL || t->cur == NULL ||
       ari_rt_.nworkers < 2)
-    return false;
-  if (t->pool_skip > 0) {
-    t->pool_skip--;
-    return false;
-  }
+    goto rebase; /* within the bound, or may not wait here */
   ari_sched_hint_busy(); /* a parked worker may be the consumer */
-  for (int k = 1; k <= ARI_POOL_WAIT_PAUSES; k++) {
+  int idle = 0;
+  for (int k = 1;; k++) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
@@ -131,21 +165,22 @@ static bool ari_pool_wait_remote(ari_thread *t, int c) {
      * very core: give it a chance now and then */
     if ((k & 511) == 0)
       sched_yield();
-    /* relaxed peek, then the acquire exchange as in ari_pool_refill
-     * (pairs with the pushers' release CAS, MPSCQ.md 5) */
-    if ((k & 15) == 0 &&
-        atomic_load_explicit(&t->remote[c].top, memory_order_relaxed) !=
-            NULL) {
-      ari_node *n = atomic_exchange_explicit(&t->remote[c].top, NULL,
-                                             memory_order_acquire);
-      if (n != NULL) {
-        t->free_list[c] = n;
-        return true;
-      }
+    if ((k & 15) != 0)
+      continue;
+    if (ari_pool_count_freed(t, c)) {
+      idle = 0;
+      inflight = t->pool_base[c] - t->budget[c];
+      if (inflight <= lim - lim / 4)
+        break;
+    } else if ((idle += 16) >= ARI_POOL_WAIT_PAUSES) {
+      break; /* nothing comes back: go on, count again after `lim` more */
     }
   }
-  t->pool_skip = ARI_POOL_SKIP;
-  return false;
+rebase:
+  /* next count after max(lim - inflight, lim) more allocations net of
+   * frees; `inflight` stays pool_base - budget */
+  t->budget[c] = inflight <= lim ? lim - inflight : lim;
+  t->pool_base[c] = inflight + t->budget[c];
 }
 
 static void ari_pool_refill(ari_thread *t, int c) {
@@ -160,9 +195,6 @@ static void ari_pool_refill(ari_thread *t, int c) {
     t->free_list[c] = n;
   if (t->free_list[c])
     return;
-  if (ari_pool_wait_remote(t, c))
-    return;
-  t->nslabs[c]++;
   size_t sz = ari_pool_sizes_[c];
   size_t bytes = sz * 16 > ARI_SLAB_BYTES ? sz * 16 : ARI_SLAB_BYTES;
   bytes = bytes / sz * sz; /* whole blocks only */
@@ -221,11 +253,17 @@ static void ari_pool_flush_class(ari_thread *t, int c) {
   } while (!atomic_compare_exchange_weak_explicit(
       &o->remote[c].top, &top, t->rf_first[c], memory_order_release,
       memory_order_relaxed));
+  /* relaxed: pacing counter only (pairs with the relaxed load in
+   * ari_pool_count_freed); same line as `top`, already ours */
+  if (t->rf_msgs[c] != 0)
+    atomic_fetch_add_explicit(&o->remote[c].freed, t->rf_msgs[c],
+                              memory_order_relaxed);
+  t->rf_msgs[c] = 0;
   t->rf_n[c] = 0;
   t->rf_first[c] = t->rf_last[c] = NULL;
 }
 
-void ari_pool_free_slow(void *p, uint8_t pool, uint8_t cls) {
+void ari_pool_free_slow(void *p, uint8_t pool, uint8_t cls, unsigned msg) {
   if (ARI_UNLIKELY(cls == ARI_CLS_MALLOC)) {
     free(p);
     return;
@@ -236,6 +274,7 @@ void ari_pool_free_slow(void *p, uint8_t pool, uint8_t cls) {
     atomic_store_explicit(&n->next, (ari_node *)t->free_list[cls],
                           memory_order_relaxed);
     t->free_list[cls] = n;
+    t->budget[cls] += (int32_t)msg; /* back home: no longer in flight */
     return;
   }
   /* foreign block: back to its owner (MPSCQ.md 5), batched: up to 32
@@ -250,6 +289,7 @@ void ari_pool_free_slow(void *p, uint8_t pool, uint8_t cls) {
     atomic_store_explicit(&n->next, t->rf_first[cls], memory_order_relaxed);
     t->rf_first[cls] = n;
   }
+  t->rf_msgs[cls] += (uint16_t)msg;
   if (++t->rf_n[cls] >= 32)
     ari_pool_flush_class(t, cls);
 }
