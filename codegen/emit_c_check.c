@@ -220,9 +220,7 @@ static void chk_expr(ec *E, ast_expr *e) {
     chk_expr(E, e->u.match.scrutinee);
     for (uint32_t i = 0; i < e->u.match.arms.len; i++) {
       ast_match_arm *a = e->u.match.arms.items[i];
-      chk_expr(E, a->guard);
-      if (a->guard && has_hoist(E, a->guard, 0))
-        ec_unsupported(E, a->guard->sp, "`match` or `ask` in a guard");
+      chk_expr(E, a->guard); /* suspending guards: ec_match_hoisted_guard */
       chk_expr(E, a->expr);
       chk_stmt(E, a->block);
     }
@@ -287,8 +285,6 @@ static void chk_stmt(ec *E, ast_stmt *s) {
       ec_unsupported(E, s->sp, "a `select` with more than 64 arms");
     for (uint32_t i = 0; i < s->u.select.arms.len; i++) {
       ast_select_arm *a = s->u.select.arms.items[i];
-      if ((a->chan && has_hoist(E, a->chan, 0)) || (a->value && has_hoist(E, a->value, 0)))
-        ec_unsupported(E, a->sp, "`match`, `ask` or `<-` inside a `select` arm's head");
       chk_expr(E, a->chan);
       chk_expr(E, a->value);
       chk_stmt(E, a->body);

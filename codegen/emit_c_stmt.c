@@ -272,6 +272,12 @@ static const char *ec_bind(ec *E, sym *s, type *t, const char *v,
     }
     if (E->bind_mode == 2)
       return ec_printf(E, "(%s = %s, 1)", place, ec_take(E, t, v));
+    if (E->bind_mode == 3)
+      /* taken now; a failed (suspending) guard gives the part back */
+      ast_list_push(E->cx->perm, &E->bind_clear,
+                    ec_printf(E, "memcpy(&(%s), &%s, sizeof %s); "
+                                 "memset(&%s, 0, sizeof %s);",
+                              v, place, place, place, place));
     return ec_printf(E, "(%s, %s = %s, 1)", ec_drop(E, t, place), place,
                      ec_take(E, t, v));
   }
@@ -329,6 +335,101 @@ static const char *ec_pat(ec *E, ast_pat *p, type *t, const char *v,
   }
 }
 
+/* The C condition of arm a (pattern, bindings, a guard without
+ * suspension points). */
+static const char *ec_arm_cond(ec *E, ast_match_arm *a, type *t, const char *v,
+                               bool from_temp) {
+  const char *cond;
+  if (a->guard && from_temp) {
+    /* owning bindings are views while the guard decides: only an arm
+     * that is taken moves its parts out of the scrutinee, so a later
+     * arm still sees the whole value; a failed guard clears them */
+    E->bind_mode = 1;
+    E->bind_clear.len = 0;
+    const char *view = ec_pat(E, a->pat, t, v, from_temp);
+    E->bind_mode = 2;
+    const char *own = ec_pat(E, a->pat, t, v, from_temp);
+    E->bind_mode = 0;
+    const char *clear = "";
+    for (uint32_t k = 0; k < E->bind_clear.len; k++) {
+      const char *pl = E->bind_clear.items[k];
+      clear = ec_printf(E, "%smemset(&%s, 0, sizeof %s), ", clear, pl, pl);
+    }
+    E->bind_clear.len = 0;
+    cond = ec_printf(E, "%s && ((%s) ? %s : (%s0))", view,
+                     ex(E, a->guard, EX_BORROW, NULL), own, clear);
+  } else {
+    cond = ec_pat(E, a->pat, t, v, from_temp);
+    if (a->guard)
+      cond = ec_printf(E, "%s && (%s)", cond, ex(E, a->guard, EX_BORROW, NULL));
+  }
+  return cond;
+}
+
+/* The body of arm a (writing result, if any). */
+static void ec_arm_body(ec *E, ast_expr *e, ast_match_arm *a,
+                        const char *result) {
+  if (a->block)
+    st(E, a->block);
+  else if (a->expr) {
+    uint32_t mark = E->hoists.len;
+    ec_hoist_expr(E, a->expr);
+    if (result && a->expr->ty && ec_strip(a->expr->ty)->kind != TY_UNIT) {
+      const char *val = ex(E, a->expr, EX_OWN, e->ty);
+      ec_line(E, "{ %s ag_v = %s; %s; %s = ag_v; }", ec_ctype(E, e->ty), val,
+              ec_drop(E, e->ty, result), result);
+    } else {
+      const char *val = ex(E, a->expr, EX_BORROW, NULL);
+      if (a->expr->ty && ec_strip(a->expr->ty)->kind != TY_UNIT)
+        ec_line(E, "(void)(%s);", val);
+      else
+        ec_line(E, "%s;", val);
+    }
+    E->hoists.len = mark;
+  }
+}
+
+/* An arm whose guard must be hoisted: tried only while nothing matched;
+ * the pattern binds, then the guard's suspension points run, then the
+ * body when it holds.  Owning bindings (from a temp scrutinee) take their
+ * part at once, so that a frame torn down while the guard waits drops
+ * every part exactly once; a failed guard gives the parts back to the
+ * scrutinee, so a later arm still sees the whole value. */
+static void ec_match_hoisted_guard(ec *E, ast_expr *e, ast_match_arm *a,
+                                   type *t, const char *v, bool from_temp,
+                                   const char *matched, const char *result) {
+  E->bind_mode = from_temp ? 3 : 0;
+  E->bind_clear.len = 0;
+  const char *cond = ec_pat(E, a->pat, t, v, from_temp);
+  E->bind_mode = 0;
+  const char **restore = NULL;
+  uint32_t nrestore = E->bind_clear.len;
+  if (nrestore) {
+    restore = arena_alloc(E->cx->perm, sizeof(char *) * nrestore);
+    for (uint32_t k = 0; k < nrestore; k++)
+      restore[k] = E->bind_clear.items[k];
+  }
+  E->bind_clear.len = 0;
+  ec_line(E, "if (!%s && %s) {", matched, cond);
+  E->ind++;
+  uint32_t mark = E->hoists.len;
+  ec_hoist_expr(E, a->guard);
+  ec_line(E, "if (%s) {", ex(E, a->guard, EX_BORROW, NULL));
+  E->hoists.len = mark;
+  E->ind++;
+  ec_line(E, "%s = true;", matched);
+  ec_arm_body(E, e, a, result);
+  E->ind--;
+  if (nrestore) {
+    ec_line(E, "} else {");
+    for (uint32_t k = 0; k < nrestore; k++)
+      ec_line(E, "  %s", restore[k]);
+  }
+  ec_line(E, "}");
+  E->ind--;
+  ec_line(E, "}");
+}
+
 static void ec_match(ec *E, ast_expr *e, const char *result) {
   ast_expr *scr = e->u.match.scrutinee;
   type *t = scr->ty;
@@ -354,52 +455,36 @@ static void ec_match(ec *E, ast_expr *e, const char *result) {
     ec_line(E, "%s = %s;", tmp, v);
     v = tmp;
   }
+  /* a guard holding a suspension point (or a match) must be hoisted, and
+   * only for an arm that is tried: the arms become a chain of `if`s
+   * guarded by a `matched` flag, the guard hoisted inside its arm */
+  bool chain = false;
   for (uint32_t i = 0; i < e->u.match.arms.len; i++) {
     ast_match_arm *a = e->u.match.arms.items[i];
-    const char *cond;
-    if (a->guard && from_temp) {
-      /* owning bindings are views while the guard decides: only an arm
-       * that is taken moves its parts out of the scrutinee, so a later
-       * arm still sees the whole value; a failed guard clears them */
-      E->bind_mode = 1;
-      E->bind_clear.len = 0;
-      const char *view = ec_pat(E, a->pat, t, v, from_temp);
-      E->bind_mode = 2;
-      const char *own = ec_pat(E, a->pat, t, v, from_temp);
-      E->bind_mode = 0;
-      const char *clear = "";
-      for (uint32_t k = 0; k < E->bind_clear.len; k++) {
-        const char *pl = E->bind_clear.items[k];
-        clear = ec_printf(E, "%smemset(&%s, 0, sizeof %s), ", clear, pl, pl);
-      }
-      E->bind_clear.len = 0;
-      cond = ec_printf(E, "%s && ((%s) ? %s : (%s0))", view,
-                       ex(E, a->guard, EX_BORROW, NULL), own, clear);
+    if (a->guard && ec_has_hoist(E, a->guard))
+      chain = true;
+  }
+  const char *matched = NULL;
+  if (chain) {
+    matched = ec_temp_new(E, NULL, "bool", false);
+    ec_line(E, "%s = false;", matched);
+  }
+  for (uint32_t i = 0; i < e->u.match.arms.len; i++) {
+    ast_match_arm *a = e->u.match.arms.items[i];
+    if (chain && a->guard && ec_has_hoist(E, a->guard)) {
+      ec_match_hoisted_guard(E, e, a, t, v, from_temp, matched, result);
+      continue;
+    }
+    const char *cond = ec_arm_cond(E, a, t, v, from_temp);
+    if (chain) {
+      ec_line(E, "if (!%s && %s) {", matched, cond);
+      E->ind++;
+      ec_line(E, "%s = true;", matched);
     } else {
-      cond = ec_pat(E, a->pat, t, v, from_temp);
-      if (a->guard)
-        cond = ec_printf(E, "%s && (%s)", cond, ex(E, a->guard, EX_BORROW, NULL));
+      ec_line(E, "%sif (%s) {", i ? "else " : "", cond);
+      E->ind++;
     }
-    ec_line(E, "%sif (%s) {", i ? "else " : "", cond);
-    E->ind++;
-    if (a->block)
-      st(E, a->block);
-    else if (a->expr) {
-      uint32_t mark = E->hoists.len;
-      ec_hoist_expr(E, a->expr);
-      if (result && a->expr->ty && ec_strip(a->expr->ty)->kind != TY_UNIT) {
-        const char *val = ex(E, a->expr, EX_OWN, e->ty);
-        ec_line(E, "{ %s ag_v = %s; %s; %s = ag_v; }", ec_ctype(E, e->ty), val,
-                ec_drop(E, e->ty, result), result);
-      } else {
-        const char *val = ex(E, a->expr, EX_BORROW, NULL);
-        if (a->expr->ty && ec_strip(a->expr->ty)->kind != TY_UNIT)
-          ec_line(E, "(void)(%s);", val);
-        else
-          ec_line(E, "%s;", val);
-      }
-      E->hoists.len = mark;
-    }
+    ec_arm_body(E, e, a, result);
     E->ind--;
     ec_line(E, "}");
   }
@@ -478,19 +563,45 @@ static void st_select(ec *E, ast_stmt *s) {
     tp->suffix = ec_printf(E, "[%u]", ncases);
   }
   const char **vals = arena_alloc(E->cx->perm, sizeof(char *) * (arms->len + 1));
+  const char **chs = arena_alloc(E->cx->perm, sizeof(char *) * (arms->len + 1));
+  const char **slots = arena_alloc(E->cx->perm, sizeof(char *) * (arms->len + 1));
   uint32_t flags = 0, k = 0;
   const char *after = "0";
+  /* a head holding a suspension point (or a match): every head is
+   * evaluated, in source order, into a temp before the select starts (as
+   * Go does); a channel is retained meanwhile */
+  bool pre = false;
+  for (uint32_t i = 0; i < arms->len; i++) {
+    ast_select_arm *a = arms->items[i];
+    if ((a->chan && ec_has_hoist(E, a->chan)) ||
+        (a->value && ec_has_hoist(E, a->value)))
+      pre = true;
+  }
   for (uint32_t i = 0; i < arms->len; i++) {
     ast_select_arm *a = arms->items[i];
     if (a->kind == SEL_DEFAULT)
       flags |= 1;
     if (a->kind == SEL_AFTER) {
       flags |= 2;
-      after = ex(E, a->value, EX_BORROW, NULL);
+      if (pre) {
+        ec_hoist_expr(E, a->value);
+        after = ec_temp_new(E, NULL, "int64_t", false);
+        ec_line(E, "%s = %s;", after, ex(E, a->value, EX_BORROW, NULL));
+      } else
+        after = ex(E, a->value, EX_BORROW, NULL);
     }
     if (a->kind != SEL_RECV && a->kind != SEL_SEND)
       continue;
-    const char *ch = ex(E, a->chan, EX_BORROW, NULL);
+    const char *ch;
+    if (pre) {
+      ec_hoist_expr(E, a->chan);
+      ch = ec_temp_new(E, a->chan->ty, NULL, true);
+      ec_line(E, "%s;", ec_drop(E, a->chan->ty, ch));
+      ec_line(E, "%s = %s;", ch, ex(E, a->chan, EX_OWN, NULL));
+      if (a->kind == SEL_SEND)
+        ec_hoist_expr(E, a->value);
+    } else
+      ch = ex(E, a->chan, EX_BORROW, NULL);
     const char *slot = "0";
     if (a->kind == SEL_SEND) {
       type *el = ec_strip(a->chan->ty)->elem;
@@ -508,8 +619,20 @@ static void st_select(ec *E, ast_stmt *s) {
       }
       slot = ec_enc(E, el, vals[i]);
     }
+    if (pre) {
+      /* the cases are filled once every head is evaluated */
+      chs[i] = ch;
+      slots[i] = slot;
+      continue;
+    }
     ec_line(E, "%s[%u] = (ar_select_case){%s, %s, %s};", cases, k++, ch, slot,
             a->kind == SEL_SEND ? "true" : "false");
+  }
+  for (uint32_t i = 0; pre && i < arms->len; i++) {
+    ast_select_arm *a = arms->items[i];
+    if (a->kind == SEL_RECV || a->kind == SEL_SEND)
+      ec_line(E, "%s[%u] = (ar_select_case){%s, %s, %s};", cases, k++, chs[i],
+              slots[i], a->kind == SEL_SEND ? "true" : "false");
   }
   ec_chan_wait(E, ec_printf(E, "ar_select(%s, %s, %u, %s%s, %s, "
                                "&F->ag_idx, &F->ag_slot, &F->ag_op)",
