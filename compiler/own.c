@@ -18,6 +18,11 @@
  * - a `&T` parameter never moves (E0406) nor escapes into a literal, actor
  *   state, a spawn or a return value (E0407); `val` parts never change
  *   (E0408); ring-actor messages must be GPU-sendable (E0409);
+ * - in a handler with a reply type the request binding itself must not
+ *   move before the handler has replied on every path that reaches the
+ *   move (E0413): `reply` answers the asker through the request, so it
+ *   stays with the handler until then (moving it inside the `reply` value
+ *   is fine: ar_reply reads the request before handing the reply over);
  * - loops are walked twice: a silent pass computes the state at the loop
  *   head (moves are gen/kill facts, so one extra pass reaches the fixed
  *   point), then the reporting pass.  Nested loops inside a silent pass are
@@ -128,6 +133,8 @@ typedef struct own_cx {
   /* Moves of copy types holding messages (see cand_move): the candidate
    * places of this body, and the locals read after such a move. */
   const sym *req_sym;   /* binding of a handler with a reply type */
+  ast_handler *req_h;   /* that handler (E0413) */
+  ast_list early;       /* early_move*: moves of req_sym before a reply */
   ast_list cands;       /* cand*: e moved out of local s */
   ast_list flagged;     /* sym*: used after a candidate move */
   ast_list reads;       /* cand*: reads of message-holding locals */
@@ -142,6 +149,19 @@ typedef struct cand {
   const sym *s;
   ast_stmt *st;
 } cand;
+
+/* E0413: a move of the request binding on a path that has not replied
+ * yet.  Each one is tracked as a pseudo slot keyed by its expression (moved
+ * = still pending on this path) until a `reply`, `fail`, `return` or the end
+ * of the handler settles it. */
+typedef struct early_move {
+  ast_expr *e;
+  bool reported;
+} early_move;
+
+/* Pseudo slot "the handler has replied" (moved = replied on every path). */
+static const char replied_tag;
+#define REPLIED_KEY ((const sym *)(const void *)&replied_tag)
 
 #define OWN_MAX_DEPTH 2000
 
@@ -275,8 +295,8 @@ static const sym *shadow_key(const sym *s) {
   return (const sym *)(const void *)((const char *)s + 1);
 }
 
-static int shadow_of(own_cx *oc, const sym *s, bool create) {
-  const sym *key = shadow_key(s);
+/* The slot of a pseudo key (shadow slots, E0413 facts), made on demand. */
+static int key_slot(own_cx *oc, const sym *key, bool create) {
   int k = slot_find(oc, key);
   if (k >= 0 || !create)
     return k;
@@ -288,6 +308,10 @@ static int shadow_of(own_cx *oc, const sym *s, bool create) {
   oc->keys[i] = key;
   oc->vals[i] = oc->nslots;
   return (int)oc->nslots++;
+}
+
+static int shadow_of(own_cx *oc, const sym *s, bool create) {
+  return key_slot(oc, shadow_key(s), create);
 }
 
 static void view_add(own_cx *oc, const sym *s) {
@@ -706,6 +730,46 @@ static void report_borrow(own_cx *oc, const ast_expr *e, route r,
   diag_end(d);
 }
 
+/* Where an early move of the request was found to matter (E0413). */
+typedef enum { RQ_REPLY, RQ_FAIL, RQ_RETURN, RQ_END } req_end;
+
+/* E0413: the request binding moved (st) before the handler replied; the
+ * path then reaches `at` (a `reply`, `fail` or `return`) or the end. */
+static void report_req_move(own_cx *oc, const slot *st, req_end how,
+                            span at) {
+  oc->failed = true;
+  const char *name = oc->req_sym->name;
+  ast_handler *h = oc->req_h;
+  const char *rt = h->reply && ty_ok(h->reply->ty)
+                       ? types_name(oc->cx, h->reply->ty)
+                       : "a value";
+  diag *d = diag_error(oc->cx, st->move_sp, "E0413",
+                       "request `%s` is moved before the handler replies",
+                       name);
+  diag_label(d, "`%s` moved here %s while the reply is still pending", name,
+             slot_words(oc, st));
+  switch (how) {
+  case RQ_REPLY:
+    diag_note(d, at, "this `reply` still needs `%s`: it answers the asker "
+              "through the request", name);
+    break;
+  case RQ_FAIL:
+    diag_note(d, at, "the handler fails here without replying, while the "
+              "asker's pending reply travels on with `%s`", name);
+    break;
+  case RQ_RETURN:
+  case RQ_END:
+    diag_note(d, h->name.sp, "handler declared here to reply with `%s`", rt);
+    break;
+  }
+  diag_note_plain(d, "until `reply` runs, `%s` carries the asker's pending "
+                  "reply: the actor that gets it may free it (failing the "
+                  "ask) or reply in this handler's place", name);
+  diag_help(d, "`reply` first and move `%s` after it, or send `copy(%s)`",
+            name, name);
+  diag_end(d);
+}
+
 /* ==================================================== walkers */
 
 static void walk_expr(own_cx *oc, flow *f, ast_expr *e, mode m, route r);
@@ -771,6 +835,60 @@ static void mark_owned(own_cx *oc, flow *f, const sym *s) {
   k = s ? shadow_of(oc, s, false) : -1;
   if (k >= 0)
     flow_del(oc, f, (uint32_t)k);
+}
+
+/* E0413: e moves the request binding (route r).  Unless the handler has
+ * replied on every path to here, the move stays pending in a pseudo slot of
+ * its own until req_settle.  Moving it into the `reply` value itself is
+ * fine: ar_reply reads the request before it hands the reply over. */
+static void req_move(own_cx *oc, flow *f, ast_expr *e, route r) {
+  if (!oc->req_h || !f->reach || r == R_REPLY)
+    return;
+  int rk = key_slot(oc, REPLIED_KEY, false);
+  slot *rs = rk >= 0 ? flow_get(f, (uint32_t)rk) : NULL;
+  if (rs && rs->st == ST_MOVED)
+    return; /* replied on every path: the request is the handler's own */
+  bool known = false;
+  for (uint32_t i = 0; i < oc->early.len && !known; i++)
+    known = ((early_move *)oc->early.items[i])->e == e;
+  if (!known) {
+    early_move *em = ARENA_NEW(oc->cx->scratch, early_move);
+    em->e = e;
+    ast_list_push(oc->cx->scratch, &oc->early, em);
+  }
+  slot *st = flow_put(oc, f, (uint32_t)key_slot(oc, (const sym *)e, true));
+  st->st = ST_MOVED;
+  st->route = (uint8_t)r;
+  st->move_sp = e->sp;
+  st->why = (uint8_t)oc->br_why;
+  st->why_sp = oc->br_sp;
+  st->into = oc->into;
+}
+
+/* A path of a handler with a reply type reaches a `reply`, `fail`,
+ * `return` or its end: every early move still pending on it is an error
+ * (reported once per move). */
+static void req_settle(own_cx *oc, flow *f, req_end how, span at) {
+  if (!oc->req_h || !f->reach)
+    return;
+  for (uint32_t i = 0; i < oc->early.len; i++) {
+    early_move *em = oc->early.items[i];
+    int k = key_slot(oc, (const sym *)em->e, false);
+    slot *st = k >= 0 ? flow_get(f, (uint32_t)k) : NULL;
+    if (!st)
+      continue;
+    slot copy = *st;
+    flow_del(oc, f, (uint32_t)k);
+    if (!oc->quiet && !em->reported) {
+      em->reported = true;
+      report_req_move(oc, &copy, how, at);
+    }
+  }
+  if (how == RQ_REPLY) {
+    slot *rs = flow_put(oc, f, (uint32_t)key_slot(oc, REPLIED_KEY, true));
+    rs->st = ST_MOVED;
+    rs->move_sp = at;
+  }
 }
 
 static bool is_state_sym(const own_cx *oc, const sym *s) {
@@ -874,6 +992,13 @@ static void walk_name(own_cx *oc, flow *f, ast_expr *e, mode m, route r) {
   if (!s)
     return;
   type *t = e->ty ? e->ty : sym_type(s);
+  /* the request already moved on some path: E0401/E0402 say so, not E0413 */
+  bool req_gone = false;
+  if (s == oc->req_sym && m == M_MOVE && f->reach) {
+    int rk = slot_find(oc, s);
+    slot *rs = rk >= 0 ? flow_get(f, (uint32_t)rk) : NULL;
+    req_gone = rs && rs->st != ST_OWNED;
+  }
   if (s->kind == SYM_LOCAL || s->kind == SYM_PARAM)
     check_use(oc, f, e, s);
   if (m != M_MOVE) {
@@ -910,6 +1035,8 @@ static void walk_name(own_cx *oc, flow *f, ast_expr *e, mode m, route r) {
     report_partial_move(oc, e, r, e, true);
     return;
   }
+  if (s == oc->req_sym && !req_gone)
+    req_move(oc, f, e, r);
   if (s->kind == SYM_LOCAL || s->kind == SYM_PARAM)
     mark_moved(oc, f, s, e->sp, r);
 }
@@ -1502,6 +1629,7 @@ static void walk_stmt(own_cx *oc, flow *f, ast_stmt *s) {
     break;
   case STMT_RETURN:
     walk_expr(oc, f, s->u.ret.value, M_MOVE, R_RETURN);
+    req_settle(oc, f, RQ_RETURN, s->sp);
     f->reach = false;
     break;
   case STMT_SEND: {
@@ -1524,12 +1652,14 @@ static void walk_stmt(own_cx *oc, flow *f, ast_stmt *s) {
     break;
   case STMT_REPLY:
     walk_expr(oc, f, s->u.reply.value, M_MOVE, R_REPLY);
+    req_settle(oc, f, RQ_REPLY, s->sp);
     break;
   case STMT_SELECT:
     walk_select(oc, f, s);
     break;
   case STMT_FAIL:
     walk_expr(oc, f, s->u.fail.message, M_USE, R_NONE);
+    req_settle(oc, f, RQ_FAIL, s->sp);
     f->reach = false;
     break;
   default:
@@ -1569,7 +1699,14 @@ static void check_block(own_cx *oc, ast_stmt *body, sym *param) {
   flow f;
   body_begin(oc, &f);
   mark_owned(oc, &f, param);
+  oc->early.len = 0;
+  oc->early.items = NULL;
+  oc->early.cap = 0;
   walk_stmt(oc, &f, body);
+  req_settle(oc, &f, RQ_END, body->sp);
+  oc->early.len = 0;
+  oc->early.items = NULL;
+  oc->early.cap = 0;
   own_finish_cands(oc);
   arena_reset(oc->cx->scratch, mk);
 }
@@ -1624,8 +1761,10 @@ static void check_actor(own_cx *oc, ast_decl *d) {
   for (uint32_t i = 0; i < d->u.actor.handlers.len; i++) {
     ast_handler *h = AST_AT(d->u.actor.handlers, i, ast_handler);
     oc->req_sym = h->reply ? h->binding_sym : NULL;
+    oc->req_h = oc->req_sym ? h : NULL;
     check_block(oc, h->body, h->binding_sym);
     oc->req_sym = NULL;
+    oc->req_h = NULL;
     if (d->u.actor.is_ring) {
       const type *mt = h->msg_type && h->msg_type->ty ? h->msg_type->ty
                        : h->binding_sym && h->binding_sym->ty
