@@ -668,6 +668,16 @@ ar_status ar_reply(ar_msg *request, ar_msg *reply) {
     ari_count_undelivered(t, reply);
     return AR_DEAD;
   }
+  if (reply == request) {
+    /* `reply g` sends the request back: ar_send replaces the message's
+     * sender, dropping the only reference that may keep a stopped
+     * requester's memory alive before the send reads it.  Hold one. */
+    ar_actor *to = request->sender;
+    ar_actor_retain(to);
+    ar_status st = ar_send(to, reply);
+    ar_actor_release(to);
+    return st;
+  }
   return ar_send(request->sender, reply);
 }
 

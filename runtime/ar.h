@@ -312,7 +312,8 @@ AR_API void ar_send_after(ar_actor *to, ar_msg *m, int64_t ns);
  * the reply is dropped and counted as late and AR_TIMEOUT is returned.
  * Otherwise the result of ar_send to request->sender (AR_DEAD if there is
  * no sender).  Always consumes `reply`, never `request` (the handler still
- * owns it and must free it).  Lock-free. */
+ * owns it and must free it) unless `reply` IS the request (`reply g`: the
+ * request travels back to its sender).  Lock-free. */
 AR_API ar_status ar_reply(ar_msg *request, ar_msg *reply);
 
 /* ======================================================= suspension */

@@ -6,6 +6,7 @@
 #include "check.h"
 #include "rt_test.h"
 
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -313,6 +314,50 @@ static void test_send_after_and_sleep(void) {
   CHECK(timed_.got_at[2] >= 60 * MS);
 }
 
+/* ------------------------------------------------------------ bounce */
+
+/* `reply g` with g the request itself, after the requester stopped: the
+ * message holds the only reference keeping the requester's memory alive,
+ * and ar_reply must not lose it before the send reads the requester. */
+static _Atomic int bounce_status_ = -1;
+static ar_actor *bounce_to_;
+
+static void bouncer_dispatch(ar_actor *self, ar_msg *m) {
+  (void)self;
+  for (int i = 0; i < 100000 && !ar_actor_is_dead(m->sender); i++)
+    sched_yield();
+  atomic_store_explicit(&bounce_status_, ar_actor_is_dead(m->sender) ?
+                        (int)ar_reply(m, m) : -2, memory_order_relaxed);
+  ar_actor_release(bounce_to_); /* the start function's reference */
+}
+static const ar_actor_type bouncer_type = {
+    .name = "bouncer", .size = sizeof(ar_actor), .dispatch = bouncer_dispatch};
+
+static void requester_start(ar_actor *self) {
+  ar_send(bounce_to_, ar_msg_alloc(M_NOTE, 0));
+  ar_stop(self);
+}
+static void requester_dispatch(ar_actor *self, ar_msg *m) {
+  (void)self;
+  ar_msg_free(m);
+}
+static const ar_actor_type requester_type = {.name = "requester",
+                                             .size = sizeof(ar_actor),
+                                             .dispatch = requester_dispatch,
+                                             .on_start = requester_start};
+
+static void bounce_start(void *arg) {
+  (void)arg;
+  bounce_to_ = ar_spawn(&bouncer_type);
+  ar_actor_release(ar_spawn(&requester_type)); /* only the message keeps it */
+}
+
+static void test_reply_request_to_stopped_requester(void) {
+  CHECK_EQ_INT(ar_run_fn(bounce_start, NULL), 0);
+  CHECK_EQ_INT(atomic_load_explicit(&bounce_status_, memory_order_relaxed),
+               AR_DEAD);
+}
+
 int main(void) {
   RUN(test_ask_reply);
   RUN(test_ask_timeout_late_reply);
@@ -320,5 +365,6 @@ int main(void) {
   RUN(test_ask_failing_actor);
   RUN(test_many_concurrent_asks);
   RUN(test_send_after_and_sleep);
+  RUN(test_reply_request_to_stopped_requester);
   return check_report();
 }
