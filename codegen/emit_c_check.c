@@ -258,10 +258,6 @@ static void chk_stmt(ec *E, ast_stmt *s) {
       ec_unsupported(E, s->sp, "`for` over a channel in `on stop` or a state initialiser");
       return;
     }
-    if (it && it->kind == TY_CHAN && has_hoist(E, s->u.for_.iter, 0)) {
-      ec_unsupported(E, s->u.for_.iter->sp, "a suspension inside the channel of a `for`");
-      return;
-    }
     chk_expr(E, s->u.for_.iter);
     chk_stmt(E, s->u.for_.body);
     break;
