@@ -481,6 +481,10 @@ static void check_arg(types_state *ts, ast_expr *a, type *pt) {
   if (pt && pt->kind == TY_BORROW) {
     if (a->kind != EXPR_BORROW) {
       type *have = types_expr(ts, a, pt->elem);
+      /* a borrow passed on (a `&T` parameter or binding): types are
+       * interned, so the same `&T` is the same pointer */
+      if (have == pt)
+        return;
       if (!types_is_error(have) && !types_is_error(pt)) {
         diag *d = diag_error(ts->cx, a->sp, "E0320",
                              "this parameter borrows `%s`; pass `&` of a "
