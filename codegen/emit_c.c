@@ -773,21 +773,27 @@ static void ec_actor(ec *E, ir_actor *a) {
   /* the actor struct */
   fprintf(ty, "/* actor %s%s%s */\n", a->name, d ? ", " : "",
           d ? ec_loc(E, d->sp) : "");
-  fprintf(ty, "typedef struct %s {\n  ar_actor ag_base;\n", a->cname);
+  /* the field types first: ec_ctype may emit a typedef (a struct
+   * parameter seen here for the first time) into the same buffer */
+  const char *fields = "";
   if (d) {
     for (uint32_t i = 0; i < d->u.actor.params.len; i++) {
       ast_param *p = d->u.actor.params.items[i];
       const char *ct = ec_ctype(E, p->sym->ty);
-      fprintf(ty, "  %s%s%s;\n", ct, ct[strlen(ct) - 1] == '*' ? "" : " ",
-              ec_id(E, p->name.name));
+      fields = ec_printf(E, "%s  %s%s%s;\n", fields, ct,
+                         ct[strlen(ct) - 1] == '*' ? "" : " ",
+                         ec_id(E, p->name.name));
     }
     for (uint32_t i = 0; i < d->u.actor.state.len; i++) {
       ast_stmt *st = d->u.actor.state.items[i];
       const char *ct = ec_state_ctype(E, st);
-      fprintf(ty, "  %s%s%s;\n", ct, ct[strlen(ct) - 1] == '*' ? "" : " ",
-              ec_id(E, st->u.let.name.name));
+      fields = ec_printf(E, "%s  %s%s%s;\n", fields, ct,
+                         ct[strlen(ct) - 1] == '*' ? "" : " ",
+                         ec_id(E, st->u.let.name.name));
     }
   }
+  fprintf(ty, "typedef struct %s {\n  ar_actor ag_base;\n%s", a->cname,
+          fields);
   ec_ring_fields(E, d, ty);
   /* only an actor with a suspending body carries the frame slot: an actor
    * without state or suspension stays at the 128-byte header */
@@ -932,9 +938,13 @@ static void ec_actor(ec *E, ir_actor *a) {
 /* ------------------------------------------------------------ supervisors */
 
 /* `supervisor S(...) { child c = A(args); }`: ag_spawn_sup_S() makes the
- * runtime supervisor (ar_supervisor_new) and adds each child with an init
- * function that fills the child's parameters and state; the runtime calls
- * it again on every restart. */
+ * runtime supervisor (ar_supervisor_new) and adds every child with
+ * ar_supervisor_add_child_fn and a spawn function ag_S__childN that the
+ * runtime calls for the first start and every restart: an actor child is
+ * created, its arguments evaluated (ag_S__childN__args, an init-like body:
+ * fresh owned values each incarnation), its state initialised and started;
+ * a ring actor child is ag_spawn_A() (ar_ring_spawn); a supervisor child is
+ * ag_spawn_sup_C(), a nested tree. */
 static void ec_supervisor(ec *E, ast_decl *d) {
   FILE *pr = E->protos.f, *cd = E->code.f;
   const char *strategy = "AR_ONE_FOR_ONE";
@@ -958,55 +968,53 @@ static void ec_supervisor(ec *E, ast_decl *d) {
     ast_child *c = d->u.sup.children.items[i];
     ast_decl *a = c->sym->decl;
     const char *fn = ec_printf(E, "ag_%s__child%u", d->name.name, i);
-    fprintf(pr, "static void %s(ar_actor *a, void *arg);\n", fn);
-    fprintf(cd, "/* child %s of %s, %s */\nstatic void %s(ar_actor *a, void *arg) {\n"
-                "  ag_%s *self = (ag_%s *)a;\n  (void)arg;\n",
+    ir_body *args = lower_child_body(E->ir, c);
+    if (args)
+      emit_c_body(E, args);
+    fprintf(pr, "static ar_actor *%s(void *arg);\n", fn);
+    fprintf(cd, "/* child %s of %s, %s */\nstatic ar_actor *%s(void *arg) {\n"
+                "  (void)arg;\n",
             c->name.name ? c->name.name : a->name.name, d->name.name,
-            ec_loc(E, c->sp), fn, a->name.name, a->name.name);
-    for (uint32_t k = 0; k < c->args.len && k < a->u.actor.params.len; k++) {
-      ast_param *p = a->u.actor.params.items[k];
-      ast_expr *v = c->args.items[k];
-      const char *code = NULL;
-      /* a constant stands for its (literal) value */
-      for (int g = 0; g < 8 && (v->kind == EXPR_NAME || v->kind == EXPR_TYPE_NAME) && v->u.name.sym &&
-                      v->u.name.sym->kind == SYM_CONST && v->u.name.sym->decl;
-           g++)
-        v = v->u.name.sym->decl->u.const_.value;
-      if (v->kind == EXPR_INT)
-        code = ec_printf(E, "((%s)%llu)", ec_ctype(E, p->sym->ty),
-                         (unsigned long long)v->u.int_.value);
-      else if (v->kind == EXPR_FLOAT)
-        code = ec_printf(E, "%.17g", v->u.float_.value);
-      else if (v->kind == EXPR_BOOL)
-        code = v->u.bool_.value ? "true" : "false";
-      else if (v->kind == EXPR_DURATION)
-        code = ec_printf(E, "((int64_t)%lld)", (long long)v->u.duration.ns);
-      else if (v->kind == EXPR_STR && v->u.str.parts.len <= 1) {
-        ast_str_part *sp = v->u.str.parts.len ? v->u.str.parts.items[0] : NULL;
-        if (!sp || !sp->expr)
-          code = ec_str_lit(E, sp ? sp->text : "", sp ? sp->len : 0);
-      }
-      if (!code) {
-        ec_unsupported(E, v->sp,
-                       "a supervisor child argument that is not a literal or a "
-                       "constant");
-        code = "0";
-      }
-      fprintf(cd, "  self->%s = %s;\n", ec_id(E, p->name.name), code);
+            ec_loc(E, c->sp), fn);
+    if (a->kind == DECL_SUPERVISOR)
+      fprintf(cd, "  return ag_spawn_sup_%s();\n}\n\n", a->name.name);
+    else if (a->u.actor.is_ring)
+      fprintf(cd, "  return ag_spawn_%s();\n}\n\n", a->name.name);
+    else {
+      fprintf(cd, "  ar_actor *a = ar_actor_new(&ag_%s_type);\n",
+              a->name.name);
+      if (args)
+        fprintf(cd, "  %s((ag_%s *)a);\n", args->cname, a->name.name);
+      fprintf(cd, "  ag_%s__init((ag_%s *)a);\n  ar_actor_start(a);\n"
+                  "  return a;\n}\n\n",
+              a->name.name, a->name.name);
     }
-    fprintf(cd, "  ag_%s__init(self);\n}\n\n", a->name.name);
   }
   fprintf(pr, "static ar_actor *ag_spawn_sup_%s(void);\n", d->name.name);
   fprintf(cd, "/* supervisor %s, %s */\nstatic ar_actor *ag_spawn_sup_%s(void) {\n"
               "  ar_actor *s = ar_supervisor_new(%s, %s, %s);\n",
           d->name.name, ec_loc(E, d->sp), d->name.name, strategy, intensity,
           period);
-  for (uint32_t i = 0; i < d->u.sup.children.len; i++) {
-    ast_child *c = d->u.sup.children.items[i];
-    fprintf(cd, "  ar_supervisor_add_child(s, &ag_%s_type, ag_%s__child%u, NULL);\n",
-            c->sym->decl->name.name, d->name.name, i);
-  }
+  for (uint32_t i = 0; i < d->u.sup.children.len; i++)
+    fprintf(cd, "  ar_supervisor_add_child_fn(s, ag_%s__child%u, NULL);\n",
+            d->name.name, i);
   fprintf(cd, "  return s;\n}\n\n");
+}
+
+/* Does supervisor d contain `target` as a child, directly or through
+ * nested supervisors?  (depth-bounded: the front end checked the names) */
+static bool ec_sup_contains(ast_decl *d, ast_decl *target, int depth) {
+  if (depth > 64)
+    return true;
+  for (uint32_t k = 0; k < d->u.sup.children.len; k++) {
+    ast_child *c = d->u.sup.children.items[k];
+    ast_decl *cd = c->sym ? c->sym->decl : NULL;
+    if (!cd || cd->kind != DECL_SUPERVISOR)
+      continue;
+    if (cd == target || ec_sup_contains(cd, target, depth + 1))
+      return true;
+  }
+  return false;
 }
 
 /* ------------------------------------------------------------ program */
@@ -1089,13 +1097,22 @@ bool emit_c_run(ac_ctx *cx, FILE *out, const emit_c_opts *opts) {
     emit_c_check_body(&E, E.ir->fns.items[i]);
   for (uint32_t i = 0; i < E.ir->sups.len; i++) {
     ast_decl *d = E.ir->sups.items[i];
+    if (ec_sup_contains(d, d, 0))
+      ec_unsupported(&E, d->sp,
+                     "a supervisor that contains itself (an endless tree)");
     for (uint32_t k = 0; k < d->u.sup.children.len; k++) {
       ast_child *c = d->u.sup.children.items[k];
-      if (!c->sym || !c->sym->decl || c->sym->decl->kind != DECL_ACTOR ||
-          c->sym->decl->u.actor.is_ring)
-        ec_unsupported(&E, c->sp, "a supervisor or ring actor as a child");
+      ast_decl *cd = c->sym ? c->sym->decl : NULL;
+      if (!cd || (cd->kind != DECL_ACTOR && cd->kind != DECL_SUPERVISOR))
+        ec_unsupported(&E, c->sp, "this kind of supervisor child");
+      else if (c->args.len &&
+               (cd->kind == DECL_SUPERVISOR || cd->u.actor.is_ring))
+        ec_unsupported(&E, c->sp,
+                       "arguments to a supervisor or ring actor child");
     }
   }
+  for (uint32_t i = 0; i < E.ir->child_bodies.len; i++)
+    emit_c_check_body(&E, E.ir->child_bodies.items[i]);
   if (E.failed)
     return false;
   ec_buf_open(&E.types);

@@ -22,6 +22,12 @@ static bool ec_can_suspend_here(ec *E) {
   return k != IR_STOP && k != IR_INIT;
 }
 
+/* Where a suspension is not allowed, for the message. */
+static const char *ec_nosusp_where(ec *E) {
+  return E->body->child ? "a supervisor child argument"
+                        : "`on stop` or a state initialiser";
+}
+
 /* Can a value of type t travel in a 64-bit channel slot? */
 static bool ec_slot_ok(type *t) {
   t = ec_strip(t);
@@ -108,27 +114,26 @@ static void chk_expr(ec *E, ast_expr *e) {
   switch (e->kind) {
   case EXPR_RECV:
     if (!ec_can_suspend_here(E)) {
-      ec_unsupported(E, e->sp, "`<-` in `on stop` or a state initialiser");
+      ec_unsupported(E, e->sp, ec_printf(E, "`<-` in %s", ec_nosusp_where(E)));
       return;
     }
     break;
   case EXPR_ASK:
     if (!ec_can_suspend_here(E)) {
-      ec_unsupported(E, e->sp, "`ask` in `on stop` or a state initialiser");
+      ec_unsupported(E, e->sp, ec_printf(E, "`ask` in %s", ec_nosusp_where(E)));
       return;
     }
     break;
   case EXPR_CALL:
     if (lower_call_suspends(E->ir, e) && !ec_can_suspend_here(E)) {
-      ec_unsupported(E, e->sp, "calling a suspending function from `on stop` "
-                               "or a state initialiser");
+      ec_unsupported(E, e->sp, ec_printf(E, "calling a suspending function from %s", ec_nosusp_where(E)));
       return;
     }
     emit_c_codec_check(E, e); /* issue 6: wire builtins */
     switch (e->u.call.builtin) {
     case BI_SLEEP:
       if (!ec_can_suspend_here(E))
-        ec_unsupported(E, e->sp, "`sleep` in `on stop` or a state initialiser");
+        ec_unsupported(E, e->sp, ec_printf(E, "`sleep` in %s", ec_nosusp_where(E)));
       break;
     default: break; /* thread builtins: ring handlers only (E0309) */
     }
@@ -255,7 +260,7 @@ static void chk_stmt(ec *E, ast_stmt *s) {
   case STMT_FOR: {
     type *it = s->u.for_.iter ? ec_strip(s->u.for_.iter->ty) : NULL;
     if (it && it->kind == TY_CHAN && !ec_can_suspend_here(E)) {
-      ec_unsupported(E, s->sp, "`for` over a channel in `on stop` or a state initialiser");
+      ec_unsupported(E, s->sp, ec_printf(E, "`for` over a channel in %s", ec_nosusp_where(E)));
       return;
     }
     chk_expr(E, s->u.for_.iter);
@@ -294,7 +299,9 @@ static void chk_stmt(ec *E, ast_stmt *s) {
 
 void emit_c_check_body(ec *E, ir_body *b) {
   E->body = b;
-  if (b->kind == IR_INIT) {
+  if (b->child) {
+    chk_list(E, &b->child->args);
+  } else if (b->kind == IR_INIT) {
     ast_decl *d = b->actor->decl;
     for (uint32_t i = 0; i < d->u.actor.state.len; i++)
       chk_expr(E, AST_AT(d->u.actor.state, i, ast_stmt)->u.let.init);

@@ -1129,7 +1129,19 @@ void emit_c_body(ec *E, ir_body *b) {
               (p->type && p->type->kind == TE_BORROW)))
       l->is_view = true;
   }
-  if (b->kind == IR_INIT) {
+  if (b->child) {
+    /* a supervisor child's arguments, fresh owned values for each
+     * incarnation (docs/backend.md "Supervisors") */
+    ast_decl *d = b->actor->decl;
+    for (uint32_t i = 0;
+         i < b->child->args.len && i < d->u.actor.params.len; i++) {
+      ast_param *p = d->u.actor.params.items[i];
+      ast_expr *v = b->child->args.items[i];
+      ec_hoist_expr(E, v);
+      ec_line(E, "self->%s = %s;", ec_id(E, p->name.name),
+              ex(E, v, EX_OWN, p->sym->ty));
+    }
+  } else if (b->kind == IR_INIT) {
     ast_decl *d = b->actor->decl;
     for (uint32_t i = 0; i < d->u.actor.state.len; i++) {
       ast_stmt *s = d->u.actor.state.items[i];

@@ -51,6 +51,11 @@ typedef struct ir_body {
   uint32_t index;           /* position in its actor's bodies (resume) */
   ast_list callees;         /* ast_decl*: fns called (suspension is transitive) */
   span sp;
+  /* IR_INIT of a supervisor child's arguments (`child w = A(args)`): not in
+   * its actor's bodies; `actor` is the child's type (self), `sup` the
+   * supervisor.  Evaluated by the child's spawn function at every start. */
+  struct ast_child *child;
+  ast_decl *sup;
 } ir_body;
 
 typedef struct ir_actor {
@@ -69,6 +74,7 @@ typedef struct ir_program {
   ast_list consts;          /* ast_decl* DECL_CONST */
   ast_list actors;          /* ir_actor* (reachable) */
   ast_list sups;            /* ast_decl* DECL_SUPERVISOR (reachable) */
+  ast_list child_bodies;    /* ir_body*: supervisor children's arguments */
   ast_list fns;             /* ir_body* IR_FN (reachable) */
   ast_list all_bodies;      /* every ir_body, in creation order */
   ir_actor *main;           /* the actor type running `fn main` */
@@ -95,6 +101,9 @@ ir_local *lower_local(ir_program *ir, const sym *s);
 /* The C identifier of a source value name (field, parameter, state, local):
  * the name, or `ag_u_<name>` when C or the emitted code reserves it. */
 const char *lower_cident(ac_ctx *cx, const char *name);
+/* The IR_INIT body evaluating the arguments of supervisor child `c`, or
+ * NULL (no arguments, or not an actor child). */
+ir_body *lower_child_body(ir_program *ir, const struct ast_child *c);
 /* Is this SYM_PARAM an actor spawn parameter (stored in actor state)? */
 bool lower_is_actor_param(ir_program *ir, const sym *s);
 /* Message type id (1-based) of a DECL_MESSAGE. */

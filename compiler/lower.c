@@ -210,8 +210,22 @@ static void lower_supervisor(lower_cx *lc, ast_decl *d) {
   ast_list_push(lc->cx->perm, &lc->ir->sups, d);
   for (uint32_t i = 0; i < d->u.sup.children.len; i++) {
     ast_child *c = d->u.sup.children.items[i];
-    if (c->sym && c->sym->decl && c->sym->decl->kind == DECL_ACTOR)
-      lower_actor(lc, c->sym->decl);
+    if (c->sym && c->sym->decl && c->sym->decl->kind == DECL_ACTOR) {
+      ir_actor *a = lower_actor(lc, c->sym->decl);
+      if (c->args.len) {
+        /* the arguments: an init-like body of the child's type, evaluated
+         * at every (re)start by the child's spawn function */
+        ir_body *b = lower_new_body(
+            lc, IR_INIT, NULL,
+            arena_sprintf(lc->cx->perm, "ag_%s__child%u__args", d->name.name,
+                          i),
+            NULL, c->sp);
+        b->actor = a;
+        b->child = c;
+        b->sup = d;
+        ast_list_push(lc->cx->perm, &lc->ir->child_bodies, b);
+      }
+    }
     if (c->sym && c->sym->decl && c->sym->decl->kind == DECL_SUPERVISOR)
       lower_supervisor(lc, c->sym->decl);
   }
@@ -421,7 +435,10 @@ static void lower_scan(lower_cx *lc, ir_body *b) {
       lower_add_local(lc, AST_AT(b->fn->u.fn.params, i, ast_param)->sym, true);
   if (b->handler)
     lower_add_local(lc, b->handler->binding_sym, true);
-  if (b->kind == IR_INIT) {
+  if (b->child) {
+    for (uint32_t i = 0; i < b->child->args.len; i++)
+      lower_expr(lc, b->child->args.items[i]);
+  } else if (b->kind == IR_INIT) {
     ast_decl *d = b->actor->decl;
     for (uint32_t i = 0; i < d->u.actor.state.len; i++)
       lower_expr(lc, AST_AT(d->u.actor.state, i, ast_stmt)->u.let.init);
@@ -440,6 +457,15 @@ bool lower_send_blocks(const ast_stmt *s) {
     return false;
   return ty->decl->u.actor.mailbox_cap &&
          ty->decl->u.actor.mailbox_policy == MB_BLOCK;
+}
+
+ir_body *lower_child_body(ir_program *ir, const ast_child *c) {
+  for (uint32_t i = 0; i < ir->child_bodies.len; i++) {
+    ir_body *b = ir->child_bodies.items[i];
+    if (b->child == c)
+      return b;
+  }
+  return NULL;
 }
 
 ir_body *lower_fn_body(ir_program *ir, const ast_decl *fn) {

@@ -1369,16 +1369,17 @@ static void rs_supervisor(rs *r, ast_decl *d) {
     if (!c->type_name.name)
       continue;
     sym *s = gtable_get(&r->globals, c->type_name.name);
-    if (s && s->kind == SYM_ACTOR) {
-      c->sym = s;
+    if (s && (s->kind == SYM_ACTOR || s->kind == SYM_SUPERVISOR)) {
+      c->sym = s; /* a supervisor child: a nested supervision tree */
       continue;
     }
     diag *dg;
     if (s) {
       dg = diag_error(r->cx, c->type_name.sp, "E0210",
-                      "a supervisor child must be an actor, found the %s `%s`",
+                      "a supervisor child must be an actor or a supervisor, "
+                      "found the %s `%s`",
                       sym_kind_text(s->kind), c->type_name.name);
-      diag_label(dg, "not an actor");
+      diag_label(dg, "not an actor or a supervisor");
       diag_note(dg, s->sp, "`%s` declared here", c->type_name.name);
     } else {
       dg = rs_type_not_found(r, c->type_name);

@@ -1341,6 +1341,15 @@ static type *spawn_expr(types_state *ts, ast_expr *e) {
 
 void types_actor_args(types_state *ts, span sp, ast_list *args, ast_decl *actor,
                       const char *what) {
+  if (actor->kind == DECL_SUPERVISOR) { /* a nested supervisor child */
+    for (uint32_t i = 0; i < args->len; i++)
+      types_expr(ts, AST_AT(*args, i, ast_expr), NULL);
+    if (args->len)
+      arity(ts, sp, arena_sprintf(ts->cx->perm, "supervisor `%s`",
+                                  actor->name.name ? actor->name.name : "?"),
+            0, args->len, actor->name.sp, true);
+    return;
+  }
   ast_list *ps = &actor->u.actor.params;
   if (!what && args->len != ps->len)
     what = arena_sprintf(ts->cx->perm, "actor `%s`",

@@ -406,6 +406,28 @@ AR_API ar_actor *ar_supervisor_new(ar_restart strategy, int intensity,
  * child index. */
 AR_API int ar_supervisor_add_child(ar_actor *sup, const ar_actor_type *type,
                                    ar_child_init init, void *arg);
+/* Same caller rule as ar_supervisor_add_child: add a child made by a
+ * function (a nested supervisor, a ring actor, an actor whose parameters
+ * are computed); it is created and started at once.  spawn(arg) runs on
+ * the calling thread for the first incarnation and on the supervisor's
+ * worker thread, inside the supervisor's turn, for every restart (so a
+ * fault there, ar_fault included, fails the caller's actor, respectively
+ * the supervisor).  It must return a NEW counted reference to a STARTED
+ * actor (as ar_spawn, ar_actor_new + ar_actor_start, ar_supervisor_new or
+ * ar_ring_spawn return one); the supervisor owns that reference and
+ * releases it when the incarnation is replaced or the supervisor stops.
+ * NULL means no incarnation: the slot stays empty and is not restarted.
+ * spawn must not call ar_supervisor_* on `sup` itself; `arg` is borrowed
+ * and must stay valid while `sup` lives.  Strategies, intensity and period
+ * apply exactly as for type children.  A child supervisor that exceeds its
+ * own intensity fails, which `sup` handles as a child failure (OTP); a
+ * supervisor that stops while the program runs (killed by its parent or
+ * failed) stops its live children first (each on_stop runs once), so a
+ * tree goes down with its root.  Returns the child index, or -1 when `sup`
+ * has already stopped (spawn is then not called). */
+AR_API int ar_supervisor_add_child_fn(ar_actor *sup,
+                                      ar_actor *(*spawn)(void *arg),
+                                      void *arg);
 /* Any thread.  The current incarnation of child i (new counted reference,
  * NULL if none), and how many restarts the supervisor performed. */
 AR_API ar_actor *ar_supervisor_child(ar_actor *sup, int i);
