@@ -43,8 +43,13 @@ typedef struct {
 } prod_st;
 static prod_st prod_;
 
+/* A burst of 2 x CAP items per turn: more than a bounded mailbox holds even
+ * when the scheduler runs producer and consumer on one worker, turn about
+ * (a loaded machine), so every policy meets a full mailbox. */
+#define BURST (2 * CAP)
+
 static void prod_step(prod_st *p) {
-  while (p->sent < p->n) {
+  for (int k = 0; p->sent < p->n; k++) {
     ar_msg *m = p->pending ? p->pending : ar_msg_alloc(M_ITEM, 8);
     p->pending = NULL;
     ar_status st = ar_send(p->to, m);
@@ -59,8 +64,10 @@ static void prod_step(prod_st *p) {
       p->refused++;
     if (st == AR_DROPPED)
       p->dropped++;
-    /* one item per turn: continue through our own mailbox, so that the
-     * runtime can deschedule (mute) us between items */
+    if (k + 1 < BURST)
+      continue;
+    /* then continue through our own mailbox, so that the runtime can
+     * deschedule (mute) us between bursts */
     ar_send(&p->base, ar_msg_alloc(M_NEXT, 0));
     return;
   }
