@@ -32,6 +32,31 @@
 #define ARI_UNLIKELY(x) (x)
 #endif
 
+/* Cache hints (no ordering, never fault; PROFILE-NOTES "Runtime pass 3").
+ * ari_prefetchw: fetch a line for writing (PREFETCHW, 0F 0D /1: a NOP on
+ * x86-64 CPUs without it).  GCC emits PREFETCHW for
+ * __builtin_prefetch(p, 1, ..) only with -mprfchw; without it, a read
+ * prefetch, which brings a line another core wrote in shared state and
+ * leaves the write to pay a second transfer (the upgrade).
+ * ari_cldemote: move a line this core is done with towards the shared
+ * cache (CLDEMOTE, NP 0F 1C /0: a NOP on CPUs without it), so that the
+ * other core's next access is served there instead of by a snoop of this
+ * core's private cache. */
+#if defined(__x86_64__) && defined(__GNUC__)
+static inline void ari_prefetchw(const void *p) {
+  /* register operand, not "m"(*p): p may be NULL and must not be
+   * treated as dereferenced */
+  __asm__ volatile("prefetchw (%0)" : : "r"(p));
+}
+static inline void ari_cldemote(const void *p) {
+  /* "memory": keep it after the stores it follows */
+  __asm__ volatile("cldemote (%0)" : : "r"(p) : "memory");
+}
+#else
+static inline void ari_prefetchw(const void *p) { __builtin_prefetch(p, 1, 3); }
+static inline void ari_cldemote(const void *p) { (void)p; }
+#endif
+
 #define AR_ASSERT(e)                                                        \
   do {                                                                      \
     if (ARI_UNLIKELY(!(e)))                                                 \
@@ -211,6 +236,7 @@ typedef struct ari_thread {
   const char *fault;          /* reason of the fault being unwound */
   sigjmp_buf jb;              /* worker: fault landing pad */
   int in_handler;
+  int helping;                /* inside ari_sched_help's nested turn */
   uint64_t rng[2];            /* xorshift128+ for uuids */
   /* pool (pool.c) */
   void *free_list[32]; /* per size class (pool.c, 28 classes) */
@@ -286,8 +312,10 @@ extern ari_rt ari_rt_;
  *
  * pool.c — size-class pools.  alloc: any thread, from its own pool,
  * wait-free unless the pool must be refilled (then it may take the slab
- * list mutex, and a worker inside a handler whose pool is already large
- * may spin, bounded, for remote frees: pool.c ari_pool_wait_remote).
+ * list mutex; a message allocation by a worker inside a handler with
+ * many messages in flight may first run other actors' turns, nested
+ * (SCHEDULER.md 6.5), then spin, bounded, for remote frees: pool.c
+ * ari_pool_throttle).
  * free: any thread; a foreign block is pushed on its owner's
  * remote stack (lock-free CAS, batched per 32 blocks).  The fast paths
  * are inline below. */
@@ -346,6 +374,10 @@ void ari_sched_wake_all(void);
 void ari_sched_hint_busy(void);
 void ari_sched_armed_done(void);
 bool ari_sched_local_idle(ari_thread *t);
+/* help: a worker thread inside a handler (pool.c ari_pool_throttle): runs
+ * one turn of another runnable actor, nested (SCHEDULER.md 6.5); false if
+ * it may not or found none. */
+bool ari_sched_help(ari_thread *t);
 
 /* timer.c — start/stop: quiescent.  arm_waiter: any thread; takes the
  * timer mutex briefly (blocking, bounded); counts in `armed`. */
@@ -389,7 +421,7 @@ static inline void *ari_pool_alloc(size_t size, uint8_t *out_pool,
       /* the next block of this class is usually cold (freed by another
        * core, MPSCQ.md 5): start fetching it for writing now, so the next
        * allocation does not stall on its `next` load (PROFILE-NOTES 3) */
-      __builtin_prefetch(nx, 1, 3);
+      ari_prefetchw(nx);
       *out_pool = (uint8_t)t->tid;
       *out_cls = (uint8_t)c;
       return n;
@@ -418,6 +450,9 @@ static inline void ari_pool_free_x(void *p, uint8_t pool, uint8_t cls,
   if (ARI_LIKELY(cls != 255 && t->rf_n[cls] != 0 && t->rf_n[cls] < 31 &&
                  t->rf_owner[cls] == pool)) {
     atomic_store_explicit(&n->next, t->rf_first[cls], memory_order_relaxed);
+    /* done with this line: towards the shared cache, where its owner's
+     * next allocation finds it (PROFILE-NOTES, pass 3) */
+    ari_cldemote(n);
     t->rf_first[cls] = n;
     t->rf_n[cls]++;
     t->rf_msgs[cls] += (uint16_t)msg;

@@ -332,6 +332,76 @@ static ari_actor *ari_steal(ari_worker *self) {
   return NULL;
 }
 
+/* Helping (SCHEDULER.md 6.5).  A handler whose messages pile up in other
+ * actors' mailboxes (pool.c ari_pool_throttle) runs one turn of a runnable
+ * actor on its own stack instead of waiting for another worker to do it:
+ * its runnext, its ring, else half of another worker's ring (the consumers
+ * of a fan-out then come over in bulk).  The consumer reads messages this
+ * core has just written, in cache, and a preempted or busy worker no longer
+ * holds the producer up.  The turn is an ordinary one (sched flag held, run
+ * queue hand-over as in the worker loop); the outer turn's per-thread state
+ * and landing pad are saved around it, and a fault in the nested handler
+ * lands here and stops that actor only.  One level: a nested turn never
+ * helps. */
+static __attribute__((noinline)) void ari_help_turn(ari_thread *t,
+                                                    ari_actor *a) {
+  /* nothing in this frame changes after sigsetjmp */
+  if (sigsetjmp(t->jb, 0)) {
+    ari_actor_fault_landing(t);
+    return;
+  }
+  ari_actor_run(t, a);
+}
+
+bool ari_sched_help(ari_thread *t) {
+  ari_worker *w = t->w;
+  if (w == NULL || t->helping || !t->in_handler || t->cur == NULL)
+    return false;
+  ari_actor *a = NULL;
+  /* relaxed peek, then acq_rel exchange: as in ari_find_work */
+  if (atomic_load_explicit(&w->runnext, memory_order_relaxed) != NULL)
+    a = atomic_exchange_explicit(&w->runnext, NULL, memory_order_acq_rel);
+  if (a == NULL)
+    a = ari_ring_pop(w);
+  if (a == NULL && ari_rt_.nworkers > 1)
+    a = ari_steal(w);
+  if (a == NULL)
+    return false;
+  /* the outer turn's state (restored below; ari_actor_run and the fault
+   * landing leave the nested turn's fields cleared) */
+  ari_actor *cur = t->cur;
+  ar_msg *cur_msg = t->cur_msg;
+  ari_node *mb_tail = t->mb_tail;
+  int tail_live = t->tail_live;
+  uint32_t debt = t->debt;
+  ari_actor *mute_to = t->mute_to;
+  sigjmp_buf jb;
+  memcpy(&jb, &t->jb, sizeof jb);
+  t->cur = NULL;
+  t->cur_msg = NULL;
+  t->tail_live = 0;
+  t->debt = 0;
+  t->mute_to = NULL;
+  t->in_handler = 0;
+  t->helping = 1;
+  /* relaxed: progress hint for thieves (ari_steal), as in the loop */
+  atomic_store_explicit(
+      &w->ticks, atomic_load_explicit(&w->ticks, memory_order_relaxed) + 1,
+      memory_order_relaxed);
+  ari_help_turn(t, a);
+  t->helping = 0;
+  memcpy(&t->jb, &jb, sizeof jb);
+  t->cur = cur;
+  t->cur_msg = cur_msg;
+  t->mb_tail = mb_tail;
+  t->tail_live = tail_live;
+  t->debt = debt;
+  t->mute_to = mute_to;
+  t->fault = NULL;
+  t->in_handler = 1;
+  return true;
+}
+
 /* Any work visible anywhere?  A peek: takes nothing (2.5).  seq_cst loads:
  * the parker's side of the Dekker pairs with ari_maybe_wake (push; fence;
  * load sleepers) and with the quiescence argument (8). */
