@@ -1372,6 +1372,8 @@ void ari_actor_run(ari_thread *t, ari_actor *a) {
 void ari_actor_fault_landing(ari_thread *t) {
   ari_actor *a = t->cur;
   t->in_handler = 0;
+  /* a fault inside `"{...}"` left its builder pushed */
+  ari_val_fmt_unwind(t->fmt_base);
   AR_ASSERT(a != NULL);
   if (t->tail_live)
     ari_tail_put(t, a);
@@ -1400,6 +1402,8 @@ static __attribute__((noinline)) void ari_on_stop_protected(ari_thread *me,
   me->in_handler = 1;
   if (sigsetjmp(me->jb, 0) == 0)
     a->type->on_stop(ARI_PUB(a));
+  else
+    ari_val_fmt_unwind(me->fmt_base);
   me->in_handler = 0;
   me->cur = NULL;
   me->debt = 0;

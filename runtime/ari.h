@@ -237,6 +237,8 @@ typedef struct ari_thread {
   sigjmp_buf jb;              /* worker: fault landing pad */
   int in_handler;
   int helping;                /* inside ari_sched_help's nested turn */
+  int fmt_base;               /* interpolation depth the running turn
+                                 started at (val.c): a fault unwinds to it */
   uint64_t rng[2];            /* xorshift128+ for uuids */
   /* pool (pool.c) */
   void *free_list[32]; /* per size class (pool.c, 28 classes) */
@@ -378,6 +380,12 @@ bool ari_sched_local_idle(ari_thread *t);
  * one turn of another runnable actor, nested (SCHEDULER.md 6.5); false if
  * it may not or found none. */
 bool ari_sched_help(ari_thread *t);
+
+/* val.c — this thread's string-interpolation depth (ar_fmt_begin
+ * pushes, ar_fmt_end/print pop); a fault that unwinds a handler in the
+ * middle of an interpolation resets it (owner thread only). */
+int ari_val_fmt_depth(void);
+void ari_val_fmt_unwind(int depth);
 
 /* timer.c — start/stop: quiescent.  arm_waiter: any thread; takes the
  * timer mutex briefly (blocking, bounded); counts in `armed`. */

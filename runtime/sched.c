@@ -375,6 +375,7 @@ bool ari_sched_help(ari_thread *t) {
   int tail_live = t->tail_live;
   uint32_t debt = t->debt;
   ari_actor *mute_to = t->mute_to;
+  int fmt_base = t->fmt_base;
   sigjmp_buf jb;
   memcpy(&jb, &t->jb, sizeof jb);
   t->cur = NULL;
@@ -384,12 +385,16 @@ bool ari_sched_help(ari_thread *t) {
   t->mute_to = NULL;
   t->in_handler = 0;
   t->helping = 1;
+  /* the outer handler may be inside an interpolation (an argument of it
+   * allocating a message): a nested fault unwinds to here, not to 0 */
+  t->fmt_base = ari_val_fmt_depth();
   /* relaxed: progress hint for thieves (ari_steal), as in the loop */
   atomic_store_explicit(
       &w->ticks, atomic_load_explicit(&w->ticks, memory_order_relaxed) + 1,
       memory_order_relaxed);
   ari_help_turn(t, a);
   t->helping = 0;
+  t->fmt_base = fmt_base;
   memcpy(&t->jb, &jb, sizeof jb);
   t->cur = cur;
   t->cur_msg = cur_msg;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ar.h"
+#include "ari.h"
 
 static void *ari_val_alloc(size_t n) {
   void *p = malloc(n ? n : 1);
@@ -181,6 +182,13 @@ static void ari_val_key_init(void) {
 
 static ari_val_buf *ari_val_cur(void) {
   return &ari_val_fmt[ari_val_fmt_top - 1];
+}
+
+int ari_val_fmt_depth(void) { return ari_val_fmt_top; }
+
+void ari_val_fmt_unwind(int depth) {
+  if (depth >= 0 && depth < ari_val_fmt_top)
+    ari_val_fmt_top = depth;
 }
 
 void ar_fmt_begin(void) {
