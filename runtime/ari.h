@@ -236,7 +236,6 @@ typedef struct ari_thread {
   const char *fault;          /* reason of the fault being unwound */
   sigjmp_buf jb;              /* worker: fault landing pad */
   int in_handler;
-  int helping;                /* inside ari_sched_help's nested turn */
   int fmt_base;               /* interpolation depth the running turn
                                  started at (val.c): a fault unwinds to it */
   uint64_t rng[2];            /* xorshift128+ for uuids */
@@ -314,10 +313,8 @@ extern ari_rt ari_rt_;
  *
  * pool.c — size-class pools.  alloc: any thread, from its own pool,
  * wait-free unless the pool must be refilled (then it may take the slab
- * list mutex; a message allocation by a worker inside a handler with
- * many messages in flight may first run other actors' turns, nested
- * (SCHEDULER.md 6.5), then spin, bounded, for remote frees: pool.c
- * ari_pool_throttle).
+ * list mutex, and a worker inside a handler whose pool is already large
+ * may spin, bounded, for remote frees: pool.c ari_pool_wait_remote).
  * free: any thread; a foreign block is pushed on its owner's
  * remote stack (lock-free CAS, batched per 32 blocks).  The fast paths
  * are inline below. */
@@ -376,10 +373,6 @@ void ari_sched_wake_all(void);
 void ari_sched_hint_busy(void);
 void ari_sched_armed_done(void);
 bool ari_sched_local_idle(ari_thread *t);
-/* help: a worker thread inside a handler (pool.c ari_pool_throttle): runs
- * one turn of another runnable actor, nested (SCHEDULER.md 6.5); false if
- * it may not or found none. */
-bool ari_sched_help(ari_thread *t);
 
 /* val.c — this thread's string-interpolation depth (ar_fmt_begin
  * pushes, ar_fmt_end/print pop); a fault that unwinds a handler in the

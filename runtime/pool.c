@@ -85,7 +85,6 @@ static void ari_pool_init_table(void) {
 }
 
 static int32_t ari_pool_limit(unsigned c);
-static int32_t ari_pool_help_limit(unsigned c);
 
 void ari_pool_thread_init(ari_thread *t) {
   pthread_once(&ari_pool_once_, ari_pool_init_table);
@@ -94,7 +93,7 @@ void ari_pool_thread_init(ari_thread *t) {
     atomic_store_explicit(&t->remote[c].top, NULL, memory_order_relaxed);
     atomic_store_explicit(&t->remote[c].freed, 0, memory_order_relaxed);
     t->seen_freed[c] = 0;
-    t->budget[c] = t->pool_base[c] = ari_pool_help_limit((unsigned)c);
+    t->budget[c] = t->pool_base[c] = ari_pool_limit((unsigned)c);
   }
 }
 
@@ -131,15 +130,6 @@ static int ari_pool_class(size_t size) {
 #define ARI_POOL_INFLIGHT_MIN 1024
 #define ARI_POOL_WAIT_PAUSES 4096
 
-/* Above this many bytes of a class's messages in flight, a handler on a
- * worker first runs runnable actors' turns itself (SCHEDULER.md 6.5). */
-#define ARI_POOL_HELP_BYTES (256 * 1024)
-
-static int32_t ari_pool_help_limit(unsigned c) {
-  int32_t lim = (int32_t)(ARI_POOL_HELP_BYTES / ari_pool_sizes_[c]);
-  return lim < ARI_POOL_INFLIGHT_MIN ? ARI_POOL_INFLIGHT_MIN : lim;
-}
-
 static int32_t ari_pool_limit(unsigned c) {
   int32_t lim = (int32_t)(ARI_POOL_INFLIGHT_BYTES / ari_pool_sizes_[c]);
   return lim < ARI_POOL_INFLIGHT_MIN ? ARI_POOL_INFLIGHT_MIN : lim;
@@ -160,68 +150,36 @@ static bool ari_pool_count_freed(ari_thread *t, unsigned c) {
 
 void ari_pool_throttle(ari_thread *t, unsigned c) {
   int32_t lim = ari_pool_limit(c);
-  int32_t hlim = ari_pool_help_limit(c);
-  bool timedout = false;
   ari_pool_count_freed(t, c);
   int32_t inflight = t->pool_base[c] - t->budget[c];
-  /* Above the help limit, run the turns of runnable actors (usually the
-   * consumers of these very messages) on this thread, nested, until the
-   * count is back to 3/4 of it or nothing is runnable (SCHEDULER.md 6.5).
-   * `helped` bounds the turns run per call. */
-  if (inflight > hlim) {
-    for (int helped = 0; helped < 64 && inflight > hlim - hlim / 4 &&
-                         ari_sched_help(t);
-         helped++) {
-      ari_pool_count_freed(t, c);
-      inflight = t->pool_base[c] - t->budget[c];
-    }
-  }
   if (inflight <= lim || t->w == NULL || t->cur == NULL ||
       ari_rt_.nworkers < 2)
     goto rebase; /* within the bound, or may not wait here */
   ari_sched_hint_busy(); /* a parked worker may be the consumer */
   int idle = 0;
-  timedout = true;
   for (int k = 1;; k++) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
     /* on an oversubscribed machine the consumer may be waiting for this
-     * very core: give it a chance now and then (after trying to run it
-     * here) */
-    bool helped = false;
-    if ((k & 511) == 0 && !(helped = ari_sched_help(t)))
+     * very core: give it a chance now and then */
+    if ((k & 511) == 0)
       sched_yield();
-    if ((k & 15) != 0 && !helped)
+    if ((k & 15) != 0)
       continue;
-    /* messages come back through the remote stacks (counted here) or,
-     * after a nested turn, through local frees (already in `budget`) */
-    bool back = ari_pool_count_freed(t, c);
-    int32_t now = t->pool_base[c] - t->budget[c];
-    if (back || now < inflight) {
+    if (ari_pool_count_freed(t, c)) {
       idle = 0;
-      inflight = now;
-      if (inflight <= lim - lim / 4) {
-        timedout = false;
+      inflight = t->pool_base[c] - t->budget[c];
+      if (inflight <= lim - lim / 4)
         break;
-      }
     } else if ((idle += 16) >= ARI_POOL_WAIT_PAUSES) {
       break; /* nothing comes back: go on, count again after `lim` more */
     }
   }
 rebase:
-  inflight = t->pool_base[c] - t->budget[c]; /* exact, whatever ran */
-  /* next count after max(hlim - inflight, hlim / 4) more allocations net
-   * of frees (so the help limit is looked at again), or after `lim` more
-   * when the wait timed out (the messages are kept, or nobody can consume
-   * now: one timeout per `lim` messages, as before helping);
-   * `inflight` stays pool_base - budget */
-  if (timedout)
-    t->budget[c] = lim;
-  else if (inflight <= hlim - hlim / 4)
-    t->budget[c] = hlim - inflight;
-  else
-    t->budget[c] = hlim / 4;
+  /* next count after max(lim - inflight, lim) more allocations net of
+   * frees; `inflight` stays pool_base - budget */
+  t->budget[c] = inflight <= lim ? lim - inflight : lim;
   t->pool_base[c] = inflight + t->budget[c];
 }
 
