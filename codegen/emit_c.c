@@ -883,8 +883,10 @@ static void ec_actor(ec *E, ir_actor *a) {
   fprintf(cd, "  (void)self;\n}\n\n");
   uint32_t cap = 0;
   const char *pol = "AR_MB_BLOCK";
-  if (d && d->u.actor.mailbox_cap && d->u.actor.mailbox_cap->kind == EXPR_INT)
-    cap = (uint32_t)d->u.actor.mailbox_cap->u.int_.value;
+  int64_t capv;
+  if (d && d->u.actor.mailbox_cap &&
+      types_const_int(d->u.actor.mailbox_cap, &capv))
+    cap = (uint32_t)capv; /* 1 .. 2^31-1, checked by types (E0327) */
   if (d) {
     switch (d->u.actor.mailbox_policy) {
     case MB_DROP_NEWEST: pol = "AR_MB_DROP_NEWEST"; break;
@@ -1086,10 +1088,6 @@ bool emit_c_run(ac_ctx *cx, FILE *out, const emit_c_opts *opts) {
   /* support check first: nothing is written when something is missing */
   for (uint32_t i = 0; i < E.ir->actors.len; i++) {
     ir_actor *a = E.ir->actors.items[i];
-    if (a->decl && a->decl->u.actor.mailbox_cap &&
-        a->decl->u.actor.mailbox_cap->kind != EXPR_INT)
-      ec_unsupported(&E, a->decl->u.actor.mailbox_cap->sp,
-                     "a mailbox capacity that is not an integer literal");
     for (uint32_t k = 0; k < a->bodies.len; k++)
       emit_c_check_body(&E, a->bodies.items[k]);
   }

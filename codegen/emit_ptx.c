@@ -55,9 +55,10 @@ static bool px_is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
 static uint32_t px_launch(const ast_decl *a, const char *name, uint32_t dflt) {
   for (uint32_t i = 0; i < a->u.actor.launch.len; i++) {
     ast_field_init *fi = AST_AT(a->u.actor.launch, i, ast_field_init);
-    if (fi && fi->name.name && !strcmp(fi->name.name, name) && fi->value &&
-        fi->value->kind == EXPR_INT && fi->value->u.int_.value <= 0x7fffffff)
-      return (uint32_t)fi->value->u.int_.value;
+    int64_t v;
+    if (fi && fi->name.name && !strcmp(fi->name.name, name) &&
+        types_const_int(fi->value, &v) && v > 0 && v <= 0x7fffffff)
+      return (uint32_t)v;
   }
   return dflt;
 }

@@ -202,6 +202,9 @@ const char *types_name(ac_ctx *cx, const type *t);
  *          channels, val T, and records/tuples made only of those;
  *  owned — lists, maps, buf<T>, and records/tuples/options containing them. */
 bool types_is_owned(const type *t);
+/* The value of an integer constant expression (literals, `const` names,
+ * arithmetic without overflow); false when `e` is not one. */
+bool types_const_int(const ast_expr *e, int64_t *out);
 /* GPU-sendable: fixed layout, buf<T> references only (ring messages).  On
  * failure, *out_field names the first offending field (may be NULL). */
 bool types_is_gpu_sendable(const type *t, const ast_field **out_field);

@@ -556,21 +556,89 @@ static type *fn_signature(types_state *ts, ast_decl *f) {
   return t;
 }
 
-/* A positive integer literal (mailbox capacity, ring launch parameters). */
+/* The value of an integer constant expression: a literal, the name of a
+ * `const` whose value is one, unary minus, and + - * / % << >> & | ^ with
+ * no overflow and no zero divisor.  Depth-bounded: a cycle of constants is
+ * reported by resolve, never folded here. */
+static bool const_int_at(const ast_expr *e, int64_t *out, int depth) {
+  if (!e || depth > 64)
+    return false;
+  switch (e->kind) {
+  case EXPR_INT:
+    if (e->u.int_.overflow || e->u.int_.value > (uint64_t)INT64_MAX)
+      return false;
+    *out = (int64_t)e->u.int_.value;
+    return true;
+  case EXPR_NAME: {
+    const sym *s = e->u.name.sym;
+    if (!s || !s->decl || s->decl->kind != DECL_CONST)
+      return false;
+    return const_int_at(s->decl->u.const_.value, out, depth + 1);
+  }
+  case EXPR_UNARY: {
+    int64_t v;
+    if (e->u.unary.op != OP_NEG ||
+        !const_int_at(e->u.unary.operand, &v, depth + 1) || v == INT64_MIN)
+      return false;
+    *out = -v;
+    return true;
+  }
+  case EXPR_BINARY: {
+    int64_t a, b;
+    if (!const_int_at(e->u.binary.lhs, &a, depth + 1) ||
+        !const_int_at(e->u.binary.rhs, &b, depth + 1))
+      return false;
+    switch (e->u.binary.op) {
+    case OP_ADD: return !__builtin_add_overflow(a, b, out);
+    case OP_SUB: return !__builtin_sub_overflow(a, b, out);
+    case OP_MUL: return !__builtin_mul_overflow(a, b, out);
+    case OP_DIV:
+    case OP_MOD:
+      if (b == 0 || (a == INT64_MIN && b == -1))
+        return false;
+      *out = e->u.binary.op == OP_DIV ? a / b : a % b;
+      return true;
+    case OP_SHL:
+      if (a < 0 || b < 0 || b > 62 || a > (INT64_MAX >> b))
+        return false;
+      *out = a << b;
+      return true;
+    case OP_SHR:
+      if (b < 0 || b > 63)
+        return false;
+      *out = a >> b;
+      return true;
+    case OP_BITAND: *out = a & b; return true;
+    case OP_BITOR: *out = a | b; return true;
+    case OP_BITXOR: *out = a ^ b; return true;
+    default: return false;
+    }
+  }
+  default: return false;
+  }
+}
+
+bool types_const_int(const ast_expr *e, int64_t *out) {
+  return const_int_at(e, out, 0);
+}
+
+/* A positive integer constant (mailbox capacity, ring launch parameters):
+ * a literal or a constant expression of literals and `const` names. */
 static void positive_literal(types_state *ts, ast_expr *e, const char *what) {
   if (!e)
     return;
-  if (e->kind == EXPR_INT && !e->u.int_.overflow && e->u.int_.value > 0 &&
-      e->u.int_.value <= 0x7fffffff) {
-    e->ty = types_prim(ts, TY_I64);
+  if (e->kind == EXPR_INT && e->u.int_.overflow) {
+    types_expr(ts, e, types_prim(ts, TY_I64)); /* reports the overflow */
     return;
   }
-  types_expr(ts, e, types_prim(ts, TY_I64));
-  if (e->kind == EXPR_INT && e->u.int_.overflow)
+  type *t = types_expr(ts, e, types_prim(ts, TY_I64));
+  int64_t v;
+  if (types_is_error(t) ||
+      (types_is_int(t) && types_const_int(e, &v) && v > 0 && v <= 0x7fffffff))
     return;
   diag *d = diag_error(ts->cx, e->sp, "E0327",
-                       "%s must be a positive integer literal", what);
-  diag_label(d, "expected a literal such as `256`");
+                       "%s must be a positive integer constant", what);
+  diag_label(d, "expected a literal such as `256` or a `const` name");
   diag_end(d);
 }
 
@@ -695,13 +763,13 @@ static void actor_bodies(types_state *ts, ast_decl *a) {
                                      fi->name.name ? fi->name.name : "?"));
     /* `ring:` slots per ring: a power of two (runtime/RING.md) */
     ast_expr *v = fi ? fi->value : NULL;
+    int64_t slots;
     if (v && fi->name.name && !strcmp(fi->name.name, "ring") &&
-        v->kind == EXPR_INT && !v->u.int_.overflow && v->u.int_.value > 0 &&
-        (v->u.int_.value & (v->u.int_.value - 1))) {
+        types_const_int(v, &slots) && slots > 0 && (slots & (slots - 1))) {
       diag *d = diag_error(ts->cx, v->sp, "E0327",
                            "ring launch parameter `ring` must be a power of "
                            "two");
-      diag_label(d, "%llu slots", (unsigned long long)v->u.int_.value);
+      diag_label(d, "%lld slots", (long long)slots);
       diag_help(d, "use a power of two such as `64`");
       diag_end(d);
     }
