@@ -627,6 +627,16 @@ static ar_status ari_send(ari_thread *t, ari_actor *a, ar_msg *m, bool sys) {
 
 ar_status ar_send(ar_actor *to, ar_msg *m) {
   ari_thread *t = ari_me();
+  if (ARI_UNLIKELY(m->sender == to && to != NULL)) {
+    /* a message sent back to its own sender (`reply g` of the request
+     * itself): replacing the sender drops the reference that may be the
+     * only one keeping a stopped `to` alive before the send reads it */
+    ar_actor_retain(to);
+    ari_set_sender(t, m);
+    ar_status st = ari_send(t, ARI_A(to), m, false);
+    ar_actor_release(to);
+    return st;
+  }
   ari_set_sender(t, m);
   return ari_send(t, ARI_A(to), m, false);
 }
@@ -667,16 +677,6 @@ ar_status ar_reply(ar_msg *request, ar_msg *reply) {
       t->cur_msg = NULL;
     ari_count_undelivered(t, reply);
     return AR_DEAD;
-  }
-  if (reply == request) {
-    /* `reply g` sends the request back: ar_send replaces the message's
-     * sender, dropping the only reference that may keep a stopped
-     * requester's memory alive before the send reads it.  Hold one. */
-    ar_actor *to = request->sender;
-    ar_actor_retain(to);
-    ar_status st = ar_send(to, reply);
-    ar_actor_release(to);
-    return st;
   }
   return ar_send(request->sender, reply);
 }

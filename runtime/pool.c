@@ -270,13 +270,8 @@ void ari_pool_free_slow(void *p, uint8_t pool, uint8_t cls, unsigned msg) {
   }
   ari_thread *t = ari_me();
   ari_node *n = p;
-  if (ARI_LIKELY(pool == t->tid)) {
-    atomic_store_explicit(&n->next, (ari_node *)t->free_list[cls],
-                          memory_order_relaxed);
-    t->free_list[cls] = n;
-    t->budget[cls] += (int32_t)msg; /* back home: no longer in flight */
-    return;
-  }
+  /* own blocks never get here: ari_pool_free_x puts them back inline */
+  AR_ASSERT(pool != t->tid);
   /* foreign block: back to its owner (MPSCQ.md 5), batched: up to 32
    * blocks of one class for one owner go back as one chain (one exchange,
    * one cross-core link store instead of 32) */
