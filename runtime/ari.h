@@ -467,10 +467,13 @@ static inline void ari_pool_free(void *p, uint8_t pool, uint8_t cls) {
 
 /* A message block: allocation counted against the in-flight budget of its
  * class; a worker running a handler that has too many of its messages in
- * flight waits (bounded) for some to come back (pool.c). */
+ * flight waits (bounded) for some to come back (pool.c).  Message blocks
+ * are whole cache lines (SCHEDULER.md 6.5): a message crosses cores, and
+ * a block sharing a line with its neighbour makes the consumer's reads and
+ * frees fight the producer's next allocations for that line. */
 static inline void *ari_pool_alloc_msg(size_t size, uint8_t *out_pool,
                                        uint8_t *out_cls) {
-  void *p = ari_pool_alloc(size, out_pool, out_cls);
+  void *p = ari_pool_alloc((size + 63) & ~(size_t)63, out_pool, out_cls);
   unsigned c = *out_cls;
   if (ARI_LIKELY(c != 255)) {
     ari_thread *t = ari_me();
