@@ -125,8 +125,20 @@ static bool ec_move_owned(ec *E, ast_expr *e) {
 /* Move a value out of a place: the place is left empty. */
 const char *ec_take(ec *E, type *t, const char *place) {
   t = ec_strip(t);
-  if (ec_is_ptr(t) || (t->kind == TY_OPT && ec_is_ptr(t->elem)))
-    return ec_printf(E, "((%s)ar_take((void **)&%s))", ec_ctype(E, t), place);
+  if (ec_is_ptr(t) || (t->kind == TY_OPT && ec_is_ptr(t->elem))) {
+    const char *v =
+        ec_printf(E, "((%s)ar_take((void **)&%s))", ec_ctype(E, t), place);
+    /* the handler's own message moved elsewhere (state, a list, another
+     * call): the runtime must not free it if the handler faults later
+     * (ar_msg_keep, SCHEDULER.md 7.1) */
+    ir_body *b = E->body;
+    ir_local *bl = b && b->kind == IR_HANDLER
+                       ? lower_local(E->ir, b->handler->binding_sym)
+                       : NULL;
+    if (bl && strcmp(place, ec_printf(E, "F->%s", bl->cname)) == 0)
+      v = ec_printf(E, "((%s)ar_msg_keep(%s))", ec_ctype(E, t), v);
+    return v;
+  }
   if (!ec_needs_drop(t))
     return place;
   /* by-value composite: copy the bits, zero the source */

@@ -1106,6 +1106,31 @@ static const char *ec_self_type(ec *E, ir_body *b) {
   return b->actor ? ec_printf(E, "%s *", b->actor->cname) : NULL;
 }
 
+/* Does the body put its frame on the runtime's unwind chain
+ * (ar_frame_push, SCHEDULER.md 7.1)?  A suspending handler, `run` or `main`
+ * body does during its first segment (a fault would leak the heap frame);
+ * a suspending function's frame belongs to its caller's.  A synchronous
+ * body does when a fault would leave an owned value behind: an owned local
+ * other than the handler's message binding (an undisposed request is freed
+ * by the runtime itself), or an owned temporary.  Hot handlers that own
+ * nothing else pay nothing. */
+static bool ec_body_unwinds(ec *E, ir_body *b, bool is_fn) {
+  if (b->can_suspend)
+    return !is_fn;
+  ir_local *bind = b->kind == IR_HANDLER
+                       ? lower_local(E->ir, b->handler->binding_sym)
+                       : NULL;
+  for (uint32_t i = 0; i < b->locals.len; i++) {
+    ir_local *l = b->locals.items[i];
+    if (!l->is_view && l != bind && ec_needs_drop(l->ty))
+      return true;
+  }
+  for (uint32_t i = 0; i < E->temps.len; i++)
+    if (((ec_temp *)E->temps.items[i])->owned)
+      return true;
+  return false;
+}
+
 void emit_c_body(ec *E, ir_body *b) {
   E->body = b;
   E->temps.len = 0;
@@ -1171,9 +1196,13 @@ void emit_c_body(ec *E, ir_body *b) {
   const char *rct = rt ? ec_ctype(E, rt) : "void";
   FILE *fo = o;
   o = E->frames.f;
+  bool is_fn = b->kind == IR_FN || b->kind == IR_AFN;
+  bool unwind = ec_body_unwinds(E, b, is_fn);
   fprintf(E->protos.f, "typedef struct %s %s;\n", b->frame, b->frame);
-  fprintf(o, "/* %s */\nstruct %s {\n  uint32_t ag_state;\n", ec_loc(E, b->sp),
-          b->frame);
+  fprintf(o, "/* %s */\nstruct %s {\n", ec_loc(E, b->sp), b->frame);
+  if (unwind)
+    fprintf(o, "  ar_frame ag_fr;       /* unwind chain (first member) */\n");
+  fprintf(o, "  uint32_t ag_state;\n");
   fprintf(o, "  ar_status ag_st;      /* send / channel operation result */\n");
   if (b->can_suspend)
     fprintf(o, "  int ag_ev_kind;\n  uint64_t ag_ev_u;\n  void *ag_ev_p;\n"
@@ -1212,7 +1241,6 @@ void emit_c_body(ec *E, ir_body *b) {
     }
   if (!*params)
     params = "void";
-  bool is_fn = b->kind == IR_FN || b->kind == IR_AFN;
   const char *body_self = b->kind == IR_FN ? "ar_actor *ag_self"
                                            : ec_printf(E, "%sself", self_t);
   if (b->can_suspend)
@@ -1268,6 +1296,21 @@ void emit_c_body(ec *E, ir_body *b) {
     fprintf(ex_.f, "  %s__frame_drop(F);\n", b->cname);
     fclose(ex_.f);
   }
+  if (unwind) {
+    /* run by the runtime if the body faults while its frame is on the
+     * unwind chain (ar_frame_push, SCHEDULER.md 7.1): drop what the frame
+     * owns; a suspending body's heap frame is freed too */
+    fprintf(E->protos.f, "static void %s__unwind(ar_frame *ag_f);\n",
+            b->cname);
+    fprintf(o, "static void %s__unwind(ar_frame *ag_f) {\n"
+               "  %s *F = (%s *)(void *)ag_f;\n",
+            b->cname, b->frame, b->frame);
+    if (ex_.n)
+      fwrite(ex_.p, 1, ex_.n, o);
+    if (b->can_suspend)
+      fprintf(o, "  free(F);\n");
+    fprintf(o, "}\n\n");
+  }
 
   const char *entry_init = "";
   if (b->kind == IR_HANDLER) {
@@ -1306,10 +1349,14 @@ void emit_c_body(ec *E, ir_body *b) {
     if (self_t)
       fprintf(o, "  (void)self;\n");
     fputs(entry_init, o);
+    if (unwind)
+      fprintf(o, "  ar_frame_push(&F->ag_fr, %s__unwind);\n", b->cname);
     if (body.n)
       fwrite(body.p, 1, body.n, o);
     if (E->used_done)
       fputs("ag_done:;\n", o);
+    if (unwind)
+      fprintf(o, "  ar_frame_pop(&F->ag_fr);\n");
     if (ex_.n)
       fwrite(ex_.p, 1, ex_.n, o);
     fprintf(o, "%s}\n\n", rt ? "  return F->ag_ret;\n" : "");
@@ -1332,9 +1379,15 @@ void emit_c_body(ec *E, ir_body *b) {
             params);
     fprintf(o, "  %s *F = calloc(1, sizeof *F);\n", b->frame);
     fputs(entry_init, o);
-    fprintf(o, "  if (%s__body(self, F)) {\n    free(F);\n    return;\n  }\n"
+    /* the first segment runs with the heap frame on the unwind chain (a
+     * fault drops and frees it); once suspended, the actor owns it
+     * (self->ag_frame, dropped by on_stop) */
+    fprintf(o, "  ar_frame_push(&F->ag_fr, %s__unwind);\n"
+               "  bool done = %s__body(self, F);\n"
+               "  ar_frame_pop(&F->ag_fr);\n"
+               "  if (done) {\n    free(F);\n    return;\n  }\n"
                "  self->ag_frame = F;\n  self->ag_body = %u;\n}\n\n",
-            b->cname, b->index);
+            b->cname, b->cname, b->index);
   }
 done:
   free(body.p);

@@ -1039,10 +1039,34 @@ void ar_stop(ar_actor *self) {
                            memory_order_relaxed);
 }
 
+/* Unwind chain (ar.h, SCHEDULER.md 7.1): the frames of the handler's C
+ * functions that own values. */
+_Thread_local ar_frame *ar_frame_top;
+
+/* A handler faults (t->fault set) and is about to be left by siglongjmp,
+ * still on its stack (ar_fail) or on the signal stack above it: fail the
+ * request's ask with the fault's reason (a frame's unwind may free the
+ * request, which would say "request dropped"), then run the registered
+ * unwinds, innermost first.  The chain is emptied first, so a fault inside
+ * an unwind lands directly. */
+void ari_fault_unwind(ari_thread *t) {
+  ar_msg *m = t->cur_msg;
+  if (m != NULL && (m->flags & AR_MSGF_ASK))
+    ari_fail_ask(m, t->fault);
+  ar_frame *f = ar_frame_top;
+  ar_frame_top = NULL;
+  while (f != NULL) {
+    ar_frame *up = f->up;
+    f->unwind(f);
+    f = up;
+  }
+}
+
 void ar_fail(ar_actor *self, const char *reason) {
   ari_thread *t = ari_me();
   if (t->in_handler && t->cur == ARI_A(self)) {
     t->fault = reason ? reason : "failed";
+    ari_fault_unwind(t);
     siglongjmp(t->jb, 1);
   }
   ari_panic("ar_fail outside the running actor's handler: %s",

@@ -143,6 +143,11 @@ AR_API ar_msg *ar_msg_alloc(uint32_t type, size_t payload_size);
  * pool, from any thread).  Releases the sender reference.  Freeing an ask
  * request that was never replied to fails the asker (AR_EV_FAILED). */
 AR_API void ar_msg_free(ar_msg *m);
+/* Worker threads, inside a handler: the handler keeps the message it is
+ * handling (moves it into its state or a collection) instead of sending or
+ * freeing it, so a later fault of this handler must not free it.  Returns
+ * m (NULL allowed). */
+AR_API ar_msg *ar_msg_keep(ar_msg *m);
 /* Payload finalizer.  The runtime does not know payload layouts, so a
  * message it disposes of itself would leak the payload's owned pointers
  * (lists, strings, nested messages).  `fn` is called instead of
@@ -219,7 +224,8 @@ typedef struct ar_actor_type {
   size_t size; /* sizeof the whole actor object incl. the ar_actor header */
   /* An ordinary message.  The handler OWNS m: it must free it
    * (ar_msg_free), move it on (ar_send, ar_send_after, or as the reply of
-   * ar_reply), or keep it in its state for later.  If the handler faults,
+   * ar_reply), or keep it in its state for later (then call ar_msg_keep
+   * first).  If the handler faults,
    * the runtime frees m if the handler had not disposed of it (which fails
    * an unanswered ask).  Runs on a worker thread, one handler of this actor
    * at a time. */
@@ -271,6 +277,27 @@ AR_API void ar_stop(ar_actor *self);
 AR_API _Noreturn void ar_fail(ar_actor *self, const char *reason);
 /* The reason an actor failed (NULL: running, or stopped normally). */
 AR_API const char *ar_actor_fail_reason(const ar_actor *a);
+
+/* Unwind chain (SCHEDULER.md 7.1).  A fault leaves the handler by
+ * siglongjmp, skipping the rest of every C function on the way; a function
+ * that owns values in its frame (strings, lists, messages) registers the
+ * frame for the duration of the call, and when the handler faults the
+ * runtime calls each registered `unwind`, innermost first, before it leaves
+ * the handler's stack, so those values are dropped, not leaked.  Worker
+ * threads; push at entry, pop at the one exit, strictly nested; the chain
+ * is empty between handlers.  An unwind only drops (ar_msg_free, releases,
+ * free): no send, no fault.  Generated code uses it; C-API handlers may. */
+typedef struct ar_frame {
+  struct ar_frame *up;
+  void (*unwind)(struct ar_frame *f);
+} ar_frame;
+AR_API extern _Thread_local ar_frame *ar_frame_top;
+static inline void ar_frame_push(ar_frame *f, void (*unwind)(ar_frame *f)) {
+  f->unwind = unwind;
+  f->up = ar_frame_top;
+  ar_frame_top = f;
+}
+static inline void ar_frame_pop(ar_frame *f) { ar_frame_top = f->up; }
 
 typedef struct ar_actor_stats {
   uint64_t handled;      /* messages + resumes dispatched (mod 2^32) */

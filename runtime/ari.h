@@ -399,6 +399,7 @@ bool ari_super_is_kill(const char *reason);
  * asker with AR_EV_FAILED and `why` (static or kept for the program's
  * life); m stays the caller's, no longer an ask. */
 void ari_fail_ask(ar_msg *m, const char *why);
+void ari_fault_unwind(ari_thread *t);
 
 /* ring.c — stop_quiescent: the main thread in ar_run's teardown, after the
  * workers and the timer thread are joined and before actor teardown:

@@ -192,8 +192,31 @@ void ari_msg_discard_quiescent(ar_msg *m) {
   ari_msg_fin_(m);
 }
 
+ar_msg *ar_msg_keep(ar_msg *m) {
+  ari_thread *t = ari_me();
+  if (m != NULL && t->cur_msg == m)
+    t->cur_msg = NULL;
+  return m;
+}
+
+/* Sanitizer builds: pool blocks are invisible to ASan, so a freed message
+ * is marked and a second free of it (before the block is reused) panics. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define ARI_MSG_FREED 0xF4EEDu
+#define ARI_MSG_CHECK_LIVE(m)                                                 \
+  do {                                                                        \
+    if ((m)->type == ARI_MSG_FREED)                                           \
+      ari_panic("ar_msg_free: message %p freed twice", (void *)(m));          \
+  } while (0)
+#define ARI_MSG_MARK_FREED(m) ((m)->type = ARI_MSG_FREED)
+#else
+#define ARI_MSG_CHECK_LIVE(m) ((void)0)
+#define ARI_MSG_MARK_FREED(m) ((void)0)
+#endif
+
 void ar_msg_free(ar_msg *m) {
   ari_thread *t = ari_me();
+  ARI_MSG_CHECK_LIVE(m);
   if (t->cur_msg == m)
     t->cur_msg = NULL;
   if (ARI_UNLIKELY(m->flags & (AR_MSGF_ASK | AR_MSGF_SYS))) {
@@ -217,5 +240,6 @@ void ar_msg_free(ar_msg *m) {
     ari_release_sender_inl(t, m->sender);
   if (ARI_UNLIKELY(m->ari_ext != NULL))
     ari_pool_free(m->ari_ext, m->ari_ext->pool, m->ari_ext->cls);
+  ARI_MSG_MARK_FREED(m);
   ari_pool_free_x(m, m->pool, m->cls, 1);
 }

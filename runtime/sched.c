@@ -448,6 +448,8 @@ static void ari_signal_handler(int sig, siginfo_t *si, void *uc) {
     t->fault = sig == SIGFPE    ? "arithmetic fault (SIGFPE)"
                : sig == SIGBUS  ? "bus error (SIGBUS)"
                                 : "invalid memory access (SIGSEGV)";
+    /* on the signal stack: the handler's frames below are intact (7.1) */
+    ari_fault_unwind(t);
     siglongjmp(t->jb, 1);
   }
   /* not inside a handler: restore the default action and re-raise */

@@ -126,6 +126,7 @@ typedef struct ag_main__main__frame ag_main__main__frame;
 static bool ag_main__main__body(ag_main *self, ag_main__main__frame *F);
 static void ag_main__main(ag_main *self);
 static void ag_main__main__frame_drop(ag_main__main__frame *F);
+static void ag_main__main__unwind(ar_frame *ag_f);
 static const ar_actor_type ag_Store_type;
 typedef struct ag_Store__init__frame ag_Store__init__frame;
 static void ag_Store__init(ag_Store *self);
@@ -287,6 +288,7 @@ static bool ag_eq_Get(ar_msg *a, ar_msg *b) {
 
 /* tests/codegen/ask_handler.actor:14 */
 struct ag_main__main__frame {
+  ar_frame ag_fr;       /* unwind chain (first member) */
   uint32_t ag_state;
   ar_status ag_st;      /* send / channel operation result */
   int ag_ev_kind;
@@ -326,6 +328,12 @@ static void ag_main__main__frame_drop(ag_main__main__frame *F) {
   ag_drop_askres_Value(&F->ag_t0);
 }
 
+static void ag_main__main__unwind(ar_frame *ag_f) {
+  ag_main__main__frame *F = (ag_main__main__frame *)(void *)ag_f;
+  ag_main__main__frame_drop(F);
+  free(F);
+}
+
 /* tests/codegen/ask_handler.actor:14 */
 static bool ag_main__main__body(ag_main *self, ag_main__main__frame *F) {
   switch (F->ag_state) {
@@ -354,7 +362,10 @@ static bool ag_main__main__body(ag_main *self, ag_main__main__frame *F) {
 /* tests/codegen/ask_handler.actor:14 */
 static void ag_main__main(ag_main *self) {
   ag_main__main__frame *F = calloc(1, sizeof *F);
-  if (ag_main__main__body(self, F)) {
+  ar_frame_push(&F->ag_fr, ag_main__main__unwind);
+  bool done = ag_main__main__body(self, F);
+  ar_frame_pop(&F->ag_fr);
+  if (done) {
     free(F);
     return;
   }

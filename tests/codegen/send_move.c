@@ -121,6 +121,7 @@ static ar_msg *ag_mk_Wrap(ar_msg *ag_a0);
 static const ar_actor_type ag_main_type;
 typedef struct ag_main__main__frame ag_main__main__frame;
 static void ag_main__main(ag_main *self);
+static void ag_main__main__unwind(ar_frame *ag_f);
 static const ar_actor_type ag_Sink_type;
 typedef struct ag_Sink__init__frame ag_Sink__init__frame;
 static void ag_Sink__init(ag_Sink *self);
@@ -263,6 +264,7 @@ static bool ag_eq_Wrap(ar_msg *a, ar_msg *b) {
 
 /* tests/codegen/send_move.actor:17 */
 struct ag_main__main__frame {
+  ar_frame ag_fr;       /* unwind chain (first member) */
   uint32_t ag_state;
   ar_status ag_st;      /* send / channel operation result */
   ar_actor * s;
@@ -307,12 +309,21 @@ struct ag_Relay__on_Wrap__frame {
   ar_msg * w;
 };
 
+static void ag_main__main__unwind(ar_frame *ag_f) {
+  ag_main__main__frame *F = (ag_main__main__frame *)(void *)ag_f;
+  ar_ref_release(F->s);
+  ar_ref_release(F->r);
+  ag_drop_Tok(&F->a);
+  ag_drop_Tok(&F->b);
+}
+
 /* tests/codegen/send_move.actor:17 */
 static void ag_main__main(ag_main *self) {
   ag_main__main__frame F_;
   ag_main__main__frame *F = &F_;
   memset(F, 0, sizeof F_);
   (void)self;
+  ar_frame_push(&F->ag_fr, ag_main__main__unwind);
   { ar_actor * ag_v = ag_spawn_Sink(); ar_ref_release(F->s); F->s = ag_v; }
   { ar_actor * ag_v = ag_spawn_Relay(ar_ref_retain(F->s)); ar_ref_release(F->r); F->r = ag_v; }
   { ar_msg * ag_v = ag_mk_Tok(((int64_t)1)); ag_drop_Tok(&F->a); F->a = ag_v; }
@@ -321,6 +332,7 @@ static void ag_main__main(ag_main *self) {
   (void)ar_send(F->r, ag_share_Tok(F->b));
   (ar_fmt_begin(), ar_fmt_cstr("still ", 6), ar_fmt_i64((int64_t)(AG_P_Tok(F->b)->n)), ar_fmt_print(true, false));
   (void)ar_send(F->r, ag_mk_Wrap(ag_mk_Tok(((int64_t)3))));
+  ar_frame_pop(&F->ag_fr);
   ar_ref_release(F->s);
   ar_ref_release(F->r);
   ag_drop_Tok(&F->a);
@@ -410,7 +422,7 @@ static void ag_Relay__on_Tok(ag_Relay *self, ar_msg *ag_msg) {
   (void)self;
   F->ag_req = ag_msg;
   F->t = ag_msg;
-  (void)ar_send(self->next, ((ar_msg *)ar_take((void **)&F->t)));
+  (void)ar_send(self->next, ((ar_msg *)ar_msg_keep(((ar_msg *)ar_take((void **)&F->t)))));
   ag_drop_Tok(&F->t);
 }
 

@@ -375,7 +375,99 @@ static void test_supervisor_intensity_limit(void) {
     CHECK(supres_.after[i] == NULL);
 }
 
+/* ------------------------------------------------------------ unwind */
+
+/* A handler with two registered frames (its own and a callee's) faults:
+ * both unwinds run once, innermost first, before the actor stops; a frame
+ * popped normally is not unwound; the chain is empty in the next handler;
+ * a request kept in the state (ar_msg_keep) is freed once, by on_stop. */
+typedef struct {
+  ar_frame fr;
+  int id;
+  char *owned; /* malloc'd: leaks (LSan) unless the unwind frees it */
+} uw_frame;
+typedef struct {
+  ar_actor base;
+  ar_msg *kept;
+} uw_st;
+static int uw_order_[4], uw_n_;
+static int uw_chain_empty_, uw_stops_;
+static void uw_unwind(ar_frame *f) {
+  uw_frame *u = (uw_frame *)(void *)f;
+  if (uw_n_ < 4)
+    uw_order_[uw_n_++] = u->id;
+  free(u->owned);
+  u->owned = NULL;
+}
+static void uw_inner(ar_actor *self, int how) {
+  uw_frame fr = {.id = 2, .owned = malloc(32)};
+  ar_frame_push(&fr.fr, uw_unwind);
+  if (how == 1)
+    ar_fail(self, "unwind boom");
+#ifndef RT_SANITIZED
+  if (how == 2) {
+    volatile int *volatile p = NULL;
+    *p = 1;
+  }
+#endif
+  ar_frame_pop(&fr.fr);
+  free(fr.owned);
+}
+static void uw_dispatch(ar_actor *self, ar_msg *m) {
+  uw_st *s = (uw_st *)self;
+  uw_chain_empty_ += ar_frame_top == NULL;
+  int how = (int)m->type - M_GO;
+  /* keep the request in the state: the fault must not free it too */
+  s->kept = ar_msg_keep(m);
+  uw_frame fr = {.id = 1, .owned = malloc(16)};
+  ar_frame_push(&fr.fr, uw_unwind);
+  {
+    uw_frame done = {.id = 9, .owned = NULL};
+    ar_frame_push(&done.fr, uw_unwind); /* popped normally: never unwound */
+    ar_frame_pop(&done.fr);
+  }
+  uw_inner(self, how);
+  ar_frame_pop(&fr.fr);
+  free(fr.owned);
+}
+static void uw_stop(ar_actor *self) {
+  uw_st *s = (uw_st *)self;
+  if (s->kept)
+    ar_msg_free(s->kept);
+  s->kept = NULL;
+  uw_stops_++;
+}
+static const ar_actor_type uw_type = {.name = "unwinder",
+                                      .size = sizeof(uw_st),
+                                      .dispatch = uw_dispatch,
+                                      .on_stop = uw_stop};
+static void uw_start(void *arg) {
+  ar_actor *a = ar_spawn(&uw_type);
+  ar_send(a, ar_msg_alloc((uint32_t)(M_GO + *(int *)arg), 8));
+  ar_actor_release(a);
+}
+static void unwind_case(int how) {
+  uw_n_ = uw_chain_empty_ = uw_stops_ = 0;
+  memset(uw_order_, 0, sizeof uw_order_);
+  CHECK_EQ_INT(ar_run_fn(uw_start, &how), 0);
+  CHECK_EQ_INT(uw_n_, 2);
+  CHECK_EQ_INT(uw_order_[0], 2); /* innermost first */
+  CHECK_EQ_INT(uw_order_[1], 1);
+  CHECK_EQ_INT(uw_chain_empty_, 1);
+  CHECK_EQ_INT(uw_stops_, 1);
+  ar_runtime_stats st;
+  ar_runtime_get_stats(&st);
+  CHECK_EQ_INT(st.failed_actors, 1);
+}
+static void test_unwind_chain(void) {
+  unwind_case(1); /* ar_fail */
+#ifndef RT_SANITIZED
+  unwind_case(2); /* SIGSEGV: the unwinds run on the signal stack */
+#endif
+}
+
 int main(void) {
+  RUN(test_unwind_chain);
   RUN(test_crash_under_load);
   RUN(test_links);
   RUN(test_supervisor_one_for_one);
