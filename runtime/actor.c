@@ -1276,7 +1276,9 @@ void ari_actor_run(ari_thread *t, ari_actor *a) {
        *   moved past our tail, the link store is a few instructions away,
        *   MPSCQ.md 3) waits for that push rather than paying a whole
        *   end-of-turn / reschedule round trip (PROFILE-NOTES 2). */
-      bool wait = n >= 32 && ari_sched_local_idle(t);
+      /* (not in a nested turn, SCHEDULER.md 6.6: the producer it would
+       * wait for is the handler this turn interrupted) */
+      bool wait = n >= 32 && !t->helping && ari_sched_local_idle(t);
       /* A last node is there and complete (the soft pop leaves it): then
        * `mb_head` is not read at all.  It is the producer's hottest line
        * (its exchange target), and a consumer that keeps catching up with

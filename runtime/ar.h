@@ -137,7 +137,11 @@ typedef struct ar_msg {
  * The header is initialised (priority 128, no id, no correlation, sender
  * NULL); the payload is NOT zeroed.  Comes from the calling thread's pool
  * (any size; large ones from malloc); the caller owns it until it sends or
- * frees it.  Never returns NULL (aborts on out-of-memory). */
+ * frees it.  Never returns NULL (aborts on out-of-memory).  Inside a handler
+ * on a worker with more than 4 MiB of this thread's messages in flight, it
+ * first runs turns of other actors queued on the same worker, nested
+ * (SCHEDULER.md 6.6), then may wait, bounded: do not hold a lock across it
+ * that another handler may take. */
 AR_API ar_msg *ar_msg_alloc(uint32_t type, size_t payload_size);
 /* Any thread.  Frees a message the caller owns (returns it to its owner
  * pool, from any thread).  Releases the sender reference.  Freeing an ask
@@ -492,6 +496,8 @@ typedef struct ar_runtime_stats {
   uint64_t failed_actors; /* actors that faulted */
   uint64_t spawned;
   uint64_t mutes;         /* overload backpressure: senders descheduled */
+  uint64_t helped;        /* turns run nested by a sender held at the
+                             in-flight bound (SCHEDULER.md 6.6) */
 } ar_runtime_stats;
 AR_API void ar_runtime_get_stats(ar_runtime_stats *out);
 

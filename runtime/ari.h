@@ -236,6 +236,7 @@ typedef struct ari_thread {
   const char *fault;          /* reason of the fault being unwound */
   sigjmp_buf jb;              /* worker: fault landing pad */
   int in_handler;
+  int helping;                /* inside ari_sched_help's nested turn */
   int fmt_base;               /* interpolation depth the running turn
                                  started at (val.c): a fault unwinds to it */
   uint64_t rng[2];            /* xorshift128+ for uuids */
@@ -264,7 +265,7 @@ typedef struct ari_thread {
   ari_mpscq grave;            /* dead actors with rc==0 to unlink+free */
   /* stats */
   _Atomic uint64_t sent, handled, undelivered, dropped, refused, late,
-      failed, spawned, mutes;
+      failed, spawned, mutes, helped;
   /* trace */
   ari_tev *tev;
   size_t ntev, captev;
@@ -373,6 +374,10 @@ void ari_sched_wake_all(void);
 void ari_sched_hint_busy(void);
 void ari_sched_armed_done(void);
 bool ari_sched_local_idle(ari_thread *t);
+/* help: a worker thread inside a handler held at the in-flight bound
+ * (pool.c ari_pool_throttle) runs one turn of an actor queued on its own
+ * worker, nested (SCHEDULER.md 6.6); false if it may not or found none. */
+bool ari_sched_help(ari_thread *t);
 
 /* val.c — this thread's string-interpolation depth (ar_fmt_begin
  * pushes, ar_fmt_end/print pop); a fault that unwinds a handler in the
@@ -469,7 +474,7 @@ static inline void ari_pool_free(void *p, uint8_t pool, uint8_t cls) {
 /* A message block: allocation counted against the in-flight budget of its
  * class; a worker running a handler that has too many of its messages in
  * flight waits (bounded) for some to come back (pool.c).  Message blocks
- * are whole cache lines (SCHEDULER.md 6.5): a message crosses cores, and
+ * are whole cache lines (SCHEDULER.md 6.6): a message crosses cores, and
  * a block sharing a line with its neighbour makes the consumer's reads and
  * frees fight the producer's next allocations for that line. */
 static inline void *ari_pool_alloc_msg(size_t size, uint8_t *out_pool,

@@ -152,9 +152,20 @@ void ari_pool_throttle(ari_thread *t, unsigned c) {
   int32_t lim = ari_pool_limit(c);
   ari_pool_count_freed(t, c);
   int32_t inflight = t->pool_base[c] - t->budget[c];
-  if (inflight <= lim || t->w == NULL || t->cur == NULL ||
-      ari_rt_.nworkers < 2)
+  if (inflight <= lim || t->w == NULL || t->cur == NULL)
     goto rebase; /* within the bound, or may not wait here */
+  /* first run the consumers queued on this worker (SCHEDULER.md 6.6); a
+   * nested turn's frees of these messages are local (into `budget`).
+   * With one worker this is the only way they make progress before the
+   * handler returns. */
+  for (int helped = 0; helped < 4096 && inflight > lim - lim / 4 &&
+                       ari_sched_help(t);
+       helped++) {
+    ari_pool_count_freed(t, c);
+    inflight = t->pool_base[c] - t->budget[c];
+  }
+  if (inflight <= lim - lim / 4 || ari_rt_.nworkers < 2)
+    goto rebase; /* back under the bound, or nobody else to wait for */
   ari_sched_hint_busy(); /* a parked worker may be the consumer */
   int idle = 0;
   for (int k = 1;; k++) {
@@ -167,9 +178,15 @@ void ari_pool_throttle(ari_thread *t, unsigned c) {
       sched_yield();
     if ((k & 15) != 0)
       continue;
-    if (ari_pool_count_freed(t, c)) {
-      idle = 0;
-      inflight = t->pool_base[c] - t->budget[c];
+    bool back = ari_pool_count_freed(t, c);
+    if (back || (k & 255) == 0) {
+      /* a consumer pushed back on this worker's queue can be helped now */
+      if (!back && ari_sched_help(t))
+        ari_pool_count_freed(t, c);
+      int32_t now = t->pool_base[c] - t->budget[c];
+      if (now < inflight)
+        idle = 0;
+      inflight = now;
       if (inflight <= lim - lim / 4)
         break;
     } else if ((idle += 16) >= ARI_POOL_WAIT_PAUSES) {

@@ -290,6 +290,83 @@ bool ari_sched_local_idle(ari_thread *t) {
              atomic_load_explicit(&w->head, memory_order_relaxed);
 }
 
+/* Helping (SCHEDULER.md 6.6).  A handler held at the in-flight bound
+ * (pool.c ari_pool_throttle) runs a turn of an actor queued on its own
+ * worker, nested, instead of spinning until another worker gets to it:
+ * in a fan-out (fjthrput) those are the consumers of the very messages
+ * this core just wrote, and they read them from its cache.  Own queues
+ * only: an actor another worker runs or queued (counting's consumer) is
+ * left where its state is.  The nested turn is an ordinary one (the sched
+ * flag came with the queue entry); the outer turn's per-thread state, its
+ * landing pad and its unwind chain are saved around it, and a fault in
+ * the nested handler lands here and stops that actor only.  One level: a
+ * nested turn never helps. */
+static __attribute__((noinline)) void ari_help_turn(ari_thread *t,
+                                                    ari_actor *a) {
+  /* nothing in this frame changes after sigsetjmp */
+  if (sigsetjmp(t->jb, 0)) {
+    ari_actor_fault_landing(t);
+    return;
+  }
+  ari_actor_run(t, a);
+}
+
+bool ari_sched_help(ari_thread *t) {
+  ari_worker *w = t->w;
+  if (w == NULL || t->helping || !t->in_handler || t->cur == NULL)
+    return false;
+  ari_actor *a = NULL;
+  /* relaxed peek, then acq_rel exchange: as in ari_find_work */
+  if (atomic_load_explicit(&w->runnext, memory_order_relaxed) != NULL)
+    a = atomic_exchange_explicit(&w->runnext, NULL, memory_order_acq_rel);
+  if (a == NULL)
+    a = ari_ring_pop(w);
+  if (a == NULL)
+    return false;
+  /* the outer turn's state (ari_actor_run and the fault landing leave the
+   * nested turn's fields cleared) */
+  ari_actor *cur = t->cur;
+  ar_msg *cur_msg = t->cur_msg;
+  ari_node *mb_tail = t->mb_tail;
+  int tail_live = t->tail_live;
+  uint32_t debt = t->debt;
+  ari_actor *mute_to = t->mute_to;
+  int fmt_base = t->fmt_base;
+  ar_frame *frames = ar_frame_top;
+  sigjmp_buf jb;
+  memcpy(&jb, &t->jb, sizeof jb);
+  t->cur = NULL;
+  t->cur_msg = NULL;
+  t->tail_live = 0;
+  t->debt = 0;
+  t->mute_to = NULL;
+  t->in_handler = 0;
+  t->helping = 1;
+  ar_frame_top = NULL; /* a nested fault unwinds only the nested frames */
+  /* the outer handler may be inside an interpolation: a nested fault
+   * unwinds the interpolation stack to here, not to 0 */
+  t->fmt_base = ari_val_fmt_depth();
+  /* relaxed: progress hint for thieves (ari_steal), as in the loop */
+  atomic_store_explicit(
+      &w->ticks, atomic_load_explicit(&w->ticks, memory_order_relaxed) + 1,
+      memory_order_relaxed);
+  ari_stat_inc(&t->helped);
+  ari_help_turn(t, a);
+  t->helping = 0;
+  ar_frame_top = frames;
+  t->fmt_base = fmt_base;
+  memcpy(&t->jb, &jb, sizeof jb);
+  t->cur = cur;
+  t->cur_msg = cur_msg;
+  t->mb_tail = mb_tail;
+  t->tail_live = tail_live;
+  t->debt = debt;
+  t->mute_to = mute_to;
+  t->fault = NULL;
+  t->in_handler = 1;
+  return true;
+}
+
 /* Same, but behind everything already queued on this worker (end of a
  * batch: fairness). */
 void ari_sched_push_back(ari_thread *t, ari_actor *a) {
@@ -646,6 +723,7 @@ void ar_runtime_get_stats(ar_runtime_stats *out) {
         atomic_load_explicit(&t->failed, memory_order_relaxed);
     ARI_SUM(spawned);
     ARI_SUM(mutes);
+    ARI_SUM(helped);
 #undef ARI_SUM
   }
   ari_last_stats_ = *out;
