@@ -794,6 +794,20 @@ static void st_for(ec *E, ast_stmt *s) {
   ec_line(E, "}");
 }
 
+/* Does some handler reply to this message type (`on M -> R`)?  A plain
+ * send of it must then carry its sender (a reply to a send goes there);
+ * otherwise it goes without one (ar_send_anon: no counted reference to the
+ * sender, docs/backend.md "Sends"). */
+static bool ec_msg_replied(ec *E, ast_decl *msg) {
+  for (uint32_t i = 0; i < E->ir->all_bodies.len; i++) {
+    ir_body *b = E->ir->all_bodies.items[i];
+    if (b->kind == IR_HANDLER && b->handler->reply && b->handler->msg_sym &&
+        b->handler->msg_sym->decl == msg)
+      return true;
+  }
+  return false;
+}
+
 /* A send to a bounded `block` mailbox: while it is full the sender waits
  * (ar_send_wait, resumed by AR_EV_SEND_READY) and retries; it keeps the
  * message meanwhile (ar.h ar_send). */
@@ -1068,14 +1082,19 @@ static void st_inner(ec *E, ast_stmt *s) {
       st_send_block(E, s, tgt, msg);
       break;
     }
+    type *mty = s->u.send.msg->ty;
+    const char *fn = mty && mty->kind == TY_MESSAGE &&
+                             !ec_msg_replied(E, mty->decl)
+                         ? "ar_send_anon"
+                         : "ar_send";
     if (s->u.send.else_) {
-      ec_line(E, "if (ar_send(%s, %s) != AR_OK) {", tgt, msg);
+      ec_line(E, "if (%s(%s, %s) != AR_OK) {", fn, tgt, msg);
       E->ind++;
       st(E, s->u.send.else_);
       E->ind--;
       ec_line(E, "}");
     } else
-      ec_line(E, "(void)ar_send(%s, %s);", tgt, msg);
+      ec_line(E, "(void)%s(%s, %s);", fn, tgt, msg);
     break;
   }
   case STMT_REPLY: {

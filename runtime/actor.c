@@ -641,6 +641,12 @@ ar_status ar_send(ar_actor *to, ar_msg *m) {
   return ari_send(t, ARI_A(to), m, false);
 }
 
+ar_status ar_send_anon(ar_actor *to, ar_msg *m) {
+  if (ARI_UNLIKELY(m->sender != NULL))
+    return ar_send(to, m);
+  return ari_send(ari_me(), ARI_A(to), m, false);
+}
+
 ar_status ari_actor_send_sys(ari_actor *to, ar_msg *m) {
   ari_thread *t = ari_me();
   m->flags |= AR_MSGF_SYS;
@@ -1265,8 +1271,11 @@ void ari_actor_run(ari_thread *t, ari_actor *a) {
   uint32_t deq = atomic_load_explicit(&a->deq, memory_order_relaxed);
   ari_tail_get(t, a);
   for (int n = 0; n < ARI_BATCH; n++) {
-    /* soft: keep the last node for now (see the wait below) */
-    ar_msg *m = ari_mb_take(a, &t->mb_tail, true);
+    /* soft: keep the last node for now (see the wait below); not for the
+     * turn's first message, which no wait precedes (a one-message turn,
+     * every hop of a ring, then takes it at once instead of after a failed
+     * soft pop) */
+    ar_msg *m = ari_mb_take(a, &t->mb_tail, n > 0);
     if (ARI_UNLIKELY(m == NULL)) {
       /* Two bounded waits before giving up the actor (SCHEDULER.md 2.5):
        * - a busy consumer that caught up with its producer(s) waits a

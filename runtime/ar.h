@@ -329,6 +329,16 @@ AR_API void ar_actor_get_stats(const ar_actor *a, ar_actor_stats *out);
  * descheduled after its handler returns (SCHEDULER.md 6.2).
  * FIFO per sender->receiver pair at equal priority. */
 AR_API ar_status ar_send(ar_actor *to, ar_msg *m);
+/* Same, for a message whose receiver never replies to it: a message that
+ * has no sender yet goes without one, so it holds no counted reference to
+ * the sending actor (ar_send takes one, batched per turn, and the free
+ * gives it back: two reference-count updates per message).  An ar_reply
+ * to it has nowhere to go (AR_DEAD, counted undelivered).  A message that
+ * already carries a sender (a forwarded one) is sent as by ar_send: the
+ * running actor becomes its sender.
+ * Generated code uses it for every message type that no handler replies
+ * to (docs/backend.md "Sends"). */
+AR_API ar_status ar_send_anon(ar_actor *to, ar_msg *m);
 /* The running actor's handler, after ar_send returned AR_FULL: begin a wait
  * (ar_wait_begin) and ask `to` to wake it with AR_EV_SEND_READY once its
  * mailbox has room.  The caller keeps m and retries after resuming. */

@@ -327,11 +327,11 @@ static void ag_main__main(ag_main *self) {
   { ar_actor * ag_v = ag_spawn_Sink(); ar_ref_release(F->s); F->s = ag_v; }
   { ar_actor * ag_v = ag_spawn_Relay(ar_ref_retain(F->s)); ar_ref_release(F->r); F->r = ag_v; }
   { ar_msg * ag_v = ag_mk_Tok(((int64_t)1)); ag_drop_Tok(&F->a); F->a = ag_v; }
-  (void)ar_send(F->r, ((ar_msg *)ar_take((void **)&F->a)));
+  (void)ar_send_anon(F->r, ((ar_msg *)ar_take((void **)&F->a)));
   { ar_msg * ag_v = ag_mk_Tok(((int64_t)2)); ag_drop_Tok(&F->b); F->b = ag_v; }
-  (void)ar_send(F->r, ag_share_Tok(F->b));
+  (void)ar_send_anon(F->r, ag_share_Tok(F->b));
   (ar_fmt_begin(), ar_fmt_cstr("still ", 6), ar_fmt_i64((int64_t)(AG_P_Tok(F->b)->n)), ar_fmt_print(true, false));
-  (void)ar_send(F->r, ag_mk_Wrap(ag_mk_Tok(((int64_t)3))));
+  (void)ar_send_anon(F->r, ag_mk_Wrap(ag_mk_Tok(((int64_t)3))));
   ar_frame_pop(&F->ag_fr);
   ar_ref_release(F->s);
   ar_ref_release(F->r);
@@ -422,7 +422,7 @@ static void ag_Relay__on_Tok(ag_Relay *self, ar_msg *ag_msg) {
   (void)self;
   F->ag_req = ag_msg;
   F->t = ag_msg;
-  (void)ar_send(self->next, ((ar_msg *)ar_msg_keep(((ar_msg *)ar_take((void **)&F->t)))));
+  (void)ar_send_anon(self->next, ((ar_msg *)ar_msg_keep(((ar_msg *)ar_take((void **)&F->t)))));
   ag_drop_Tok(&F->t);
 }
 
@@ -434,7 +434,7 @@ static void ag_Relay__on_Wrap(ag_Relay *self, ar_msg *ag_msg) {
   (void)self;
   F->ag_req = ag_msg;
   F->w = ag_msg;
-  (void)ar_send(self->next, ((ar_msg *)ar_take((void **)&AG_P_Wrap(F->w)->inner)));
+  (void)ar_send_anon(self->next, ((ar_msg *)ar_take((void **)&AG_P_Wrap(F->w)->inner)));
   ag_drop_Wrap(&F->w);
 }
 

@@ -358,7 +358,63 @@ static void test_reply_request_to_stopped_requester(void) {
                AR_DEAD);
 }
 
+/* ------------------------------------------------------------ anon */
+
+/* ar_send_anon: a fresh message arrives without a sender (a reply to it
+ * is AR_DEAD and counted undelivered); a forwarded message, which has a
+ * sender, goes as by ar_send (the forwarder becomes its sender). */
+static _Atomic int anon_null_, anon_reply_, fwd_sender_ok_;
+static ar_actor *anon_fwd_;
+static void anon_sink_dispatch(ar_actor *self, ar_msg *m) {
+  (void)self;
+  if (m->type == M_NOTE) {
+    atomic_store(&anon_null_, m->sender == NULL);
+    atomic_store(&anon_reply_, (int)ar_reply(m, ar_msg_alloc(M_REP, 0)));
+    ar_msg_free(m);
+    return;
+  }
+  atomic_store(&fwd_sender_ok_, m->sender == anon_fwd_);
+  ar_msg_free(m);
+}
+static const ar_actor_type anon_sink_type = {
+    .name = "anon_sink", .size = sizeof(ar_actor),
+    .dispatch = anon_sink_dispatch};
+static ar_actor *anon_sink_;
+static void anon_fwd_dispatch(ar_actor *self, ar_msg *m) {
+  (void)self;
+  ar_send_anon(anon_sink_, m); /* has a sender: sent as by ar_send */
+}
+static const ar_actor_type anon_fwd_type = {
+    .name = "anon_fwd", .size = sizeof(ar_actor),
+    .dispatch = anon_fwd_dispatch};
+static void anon_src_start(ar_actor *self) {
+  (void)self;
+  ar_send_anon(anon_sink_, ar_msg_alloc(M_NOTE, 0));
+  ar_send(anon_fwd_, ar_msg_alloc(M_GO, 0));
+}
+static const ar_actor_type anon_src_type = {
+    .name = "anon_src", .size = sizeof(ar_actor), .on_start = anon_src_start};
+static void anon_start(void *arg) {
+  (void)arg;
+  /* alive until the program ends: the pointers stay valid meanwhile */
+  anon_sink_ = ar_spawn(&anon_sink_type);
+  ar_actor_release(anon_sink_);
+  anon_fwd_ = ar_spawn(&anon_fwd_type);
+  ar_actor_release(anon_fwd_);
+  ar_actor_release(ar_spawn(&anon_src_type));
+}
+static void test_send_anon(void) {
+  CHECK_EQ_INT(ar_run_fn(anon_start, NULL), 0);
+  CHECK_EQ_INT(atomic_load(&anon_null_), 1);
+  CHECK_EQ_INT(atomic_load(&anon_reply_), AR_DEAD);
+  CHECK_EQ_INT(atomic_load(&fwd_sender_ok_), 1);
+  ar_runtime_stats st;
+  ar_runtime_get_stats(&st);
+  CHECK_EQ_INT(st.undelivered, 1); /* the reply */
+}
+
 int main(void) {
+  RUN(test_send_anon);
   RUN(test_ask_reply);
   RUN(test_ask_timeout_late_reply);
   RUN(test_ask_dead_actor_fails_at_once);
