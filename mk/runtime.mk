@@ -3,6 +3,9 @@
 #   make check-runtime        build + run tests/unit/runtime/test_*.c
 #   make check-runtime-tsan   the same under ThreadSanitizer   (build/tsan/)
 #   make check-runtime-asan   the same under ASan + UBSan      (build/asan/)
+#   make check-runtime-stress the same against a stress-mode libactor under
+#                             ThreadSanitizer (build/stress/, -DARI_STRESS:
+#                             SCHEDULER.md 11; AR_SEED=n repeats a run)
 #
 # Each prints one line per test binary ("ok   test_x (N passed)" or
 # "FAIL test_x ...") and ends with the summed "N passed, N failed" line that
@@ -18,8 +21,9 @@ RT_TEST_CFLAGS := $(CSTD) -g $(WARN) -pthread -Iruntime -Itests/unit
 RT_SAN_tsan := -O1 -fsanitize=thread
 RT_SAN_asan := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
                -fno-sanitize-recover=undefined
+RT_SAN_stress := -O1 -fsanitize=thread -DARI_STRESS
 
-.PHONY: check-runtime check-runtime-tsan check-runtime-asan
+.PHONY: check-runtime check-runtime-tsan check-runtime-asan check-runtime-stress
 
 # ------------------------------------------------------------ plain build
 $(B)/tests/runtime/%: tests/unit/runtime/%.c $(B)/libactor.a tests/unit/check.h
@@ -42,8 +46,9 @@ $(B)/$(1)/tests/runtime/%: tests/unit/runtime/%.c $(B)/$(1)/libactor.a tests/uni
 endef
 $(eval $(call ari_san_rules,tsan))
 $(eval $(call ari_san_rules,asan))
+$(eval $(call ari_san_rules,stress))
 
--include $(shell find $(B)/tsan $(B)/asan -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/tsan $(B)/asan $(B)/stress -name '*.d' 2>/dev/null)
 
 # Run the given test binaries, print per-test lines and the summed total.
 # $(1): binaries, $(2): environment prefix
@@ -73,4 +78,7 @@ check-runtime-tsan: $(RT_TEST_NAMES:%=$(B)/tsan/tests/runtime/%)
 check-runtime-asan: $(RT_TEST_NAMES:%=$(B)/asan/tests/runtime/%)
 	$(call ari_run_tests,$^,ASAN_OPTIONS="detect_leaks=1" UBSAN_OPTIONS="print_stacktrace=1" AR_TEST_SCALE=4)
 
-CHECK_SUITES += check-runtime check-runtime-tsan check-runtime-asan
+check-runtime-stress: $(RT_TEST_NAMES:%=$(B)/stress/tests/runtime/%)
+	$(call ari_run_tests,$^,TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" AR_TEST_SCALE=10)
+
+CHECK_SUITES += check-runtime check-runtime-tsan check-runtime-asan check-runtime-stress

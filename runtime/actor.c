@@ -514,6 +514,7 @@ static inline void ari_push(ari_thread *t, ari_actor *a, ar_msg *m,
     }
   }
   ari_mpscq_push_parts(&a->mb_head, (ari_node *)(void *)m);
+  ari_stress_yield(8); /* pushed, the sched flag not looked at yet */
   ari_stat_inc(&t->sent);
   /* seq_cst load/exchange: Dekker with the runner's seq_cst store of 0 and
    * re-check of the mailbox in ari_end_turn (SCHEDULER.md 3): either we see
@@ -1208,6 +1209,7 @@ static void ari_end_turn(ari_thread *t, ari_actor *a, bool exhausted) {
   ari_node *tail = a->mb_tail;
   /* seq_cst: Dekker with senders (push; load sched) in ari_push */
   atomic_store_explicit(&a->sched, 0, memory_order_seq_cst);
+  ari_stress_yield(8); /* flag given up, mailbox not re-checked yet */
   if (ari_mpscq_maybe_nonempty(&a->mb_head, tail) &&
       atomic_exchange_explicit(&a->sched, 1, memory_order_seq_cst) == 0)
     ari_sched_push_back(t, a);
@@ -1270,7 +1272,7 @@ void ari_actor_run(ari_thread *t, ari_actor *a) {
    * seen at turn start feeds the high-water mark */
   uint32_t deq = atomic_load_explicit(&a->deq, memory_order_relaxed);
   ari_tail_get(t, a);
-  for (int n = 0; n < ARI_BATCH; n++) {
+  for (int n = 0; n < ARI_TURN_BATCH; n++) {
     /* soft: keep the last node for now (see the wait below); not for the
      * turn's first message, which no wait precedes (a one-message turn,
      * every hop of a ring, then takes it at once instead of after a failed

@@ -6,6 +6,26 @@
 #ifndef ARI_H
 #define ARI_H
 
+/* Stress mode (SCHEDULER.md 11, STYLE B10.7): a runtime built with
+ * -DARI_STRESS (make check-runtime-stress) perturbs the schedule at safe
+ * points, driven by a per-thread generator seeded from AR_SEED (printed
+ * once per process): turns of 1-3 messages, a thread yield inside the
+ * windows that the protocols must survive (a push between its exchange and
+ * its link store, a sender between its push and its look at the sched
+ * flag, a runner between giving the flag up and re-checking its mailbox),
+ * and idle-looking workers stealing first.  Without it the hooks are
+ * constants and compile away. */
+#ifdef ARI_STRESS
+int ari_stress_hit(unsigned one_in); /* true with probability 1/one_in */
+void ari_stress_yield(unsigned one_in);
+#define ARI_MPSCQ_PUSH_WINDOW() ari_stress_yield(8)
+#define ARI_TURN_BATCH (1 + ari_stress_hit(2) + ari_stress_hit(2))
+#else
+#define ari_stress_hit(one_in) 0
+#define ari_stress_yield(one_in) ((void)0)
+#define ARI_TURN_BATCH ARI_BATCH
+#endif
+
 #include "ar.h"
 #include "mpscq.h"
 
@@ -23,6 +43,7 @@
 #define ARI_PRIO_STARVE_K 8 /* SCHEDULER.md 4: overtakes of the oldest */
 #define ARI_RELCACHE 256  /* slots of the per-thread release cache */
 #define ARI_OVERLOAD_HI 1024 /* SCHEDULER.md 6.2: backlog that mutes senders */
+
 
 #if defined(__GNUC__)
 #define ARI_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -237,6 +258,7 @@ typedef struct ari_thread {
   sigjmp_buf jb;              /* worker: fault landing pad */
   int in_handler;
   int helping;                /* inside ari_sched_help's nested turn */
+  uint64_t stress;            /* stress mode: this thread's generator */
   int fmt_base;               /* interpolation depth the running turn
                                  started at (val.c): a fault unwinds to it */
   uint64_t rng[2];            /* xorshift128+ for uuids */

@@ -16,6 +16,13 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
+/* A hook inside the push window (between the exchange and the link store,
+ * where a consumer sees "a push is in flight", MPSCQ.md 3): the runtime's
+ * stress mode yields the thread there (ari.h); a no-op otherwise. */
+#ifndef ARI_MPSCQ_PUSH_WINDOW
+#define ARI_MPSCQ_PUSH_WINDOW() ((void)0)
+#endif
+
 typedef struct ari_node {
   struct ari_node *_Atomic next;
 } ari_node;
@@ -45,6 +52,7 @@ static inline void ari_mpscq_push_parts(ari_node *_Atomic *head,
                                         ari_node *n) {
   atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
   ari_node *prev = atomic_exchange_explicit(head, n, memory_order_seq_cst);
+  ARI_MPSCQ_PUSH_WINDOW();
   atomic_store_explicit(&prev->next, n, memory_order_release);
 }
 

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <linux/futex.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -290,6 +291,52 @@ bool ari_sched_local_idle(ari_thread *t) {
              atomic_load_explicit(&w->head, memory_order_relaxed);
 }
 
+#ifdef ARI_STRESS
+/* Stress mode (ari.h, SCHEDULER.md 11).  The seed comes from AR_SEED (else
+ * the clock) and is printed once per process, so a failing run can be
+ * repeated with the same sequence of choices per thread (thread timing
+ * still varies: this widens windows, it does not serialise threads). */
+static uint64_t ari_stress_seed(void) {
+  static _Atomic uint64_t seed; /* 0: not chosen yet */
+  uint64_t s = atomic_load_explicit(&seed, memory_order_relaxed);
+  if (s != 0)
+    return s;
+  const char *e = getenv("AR_SEED");
+  uint64_t want = e && *e ? strtoull(e, NULL, 10) : (uint64_t)ar_now_ns();
+  if (want == 0)
+    want = 1;
+  uint64_t expected = 0;
+  /* relaxed CAS: the first chooser wins; nothing else is published */
+  if (atomic_compare_exchange_strong_explicit(&seed, &expected, want,
+                                              memory_order_relaxed,
+                                              memory_order_relaxed)) {
+    fprintf(stderr, "libactor: stress mode, rerun with AR_SEED=%llu\n",
+            (unsigned long long)want);
+    return want;
+  }
+  return expected;
+}
+
+int ari_stress_hit(unsigned one_in) {
+  ari_thread *t = ari_me_;
+  if (t == NULL)
+    return 0;
+  if (t->stress == 0)
+    t->stress = ari_stress_seed() ^ (0x9e3779b97f4a7c15ull * (t->tid + 1u));
+  /* splitmix64 step */
+  uint64_t z = (t->stress += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  z ^= z >> 31;
+  return one_in <= 1 || z % one_in == 0;
+}
+
+void ari_stress_yield(unsigned one_in) {
+  if (ari_stress_hit(one_in))
+    sched_yield();
+}
+#endif
+
 /* Helping (SCHEDULER.md 6.6).  A handler held at the in-flight bound
  * (pool.c ari_pool_throttle) runs a turn of an actor queued on its own
  * worker, nested, instead of spinning until another worker gets to it:
@@ -479,6 +526,9 @@ static void ari_park(ari_worker *w) {
 
 static ari_actor *ari_find_work(ari_worker *w) {
   ari_actor *a;
+  /* stress mode: take work from another worker first, now and then */
+  if (ari_stress_hit(4) && ari_rt_.nworkers > 1 && (a = ari_steal(w)))
+    return a;
   /* relaxed peek, then acq_rel exchange: pairs with ari_sched_push's
    * exchange and publishes the actor's state to this runner */
   if (atomic_load_explicit(&w->runnext, memory_order_relaxed) != NULL &&
