@@ -921,7 +921,7 @@ static void ari_unmute_all(ari_thread *t, ari_actor *a) {
 /* ============================================================ stop, links */
 
 static ar_msg *ari_down_msg(uint32_t type, ari_actor *who, const char *why) {
-  ar_msg *m = ar_msg_alloc(type, sizeof(ar_down));
+  ar_msg *m = ari_msg_alloc_internal(type, sizeof(ar_down));
   ar_down *d = AR_MSG_PAYLOAD(m, ar_down);
   ar_actor_retain(ARI_PUB(who));
   d->who = ARI_PUB(who);

@@ -356,6 +356,9 @@ void ari_msg_release_sender(ari_thread *t, ar_actor *s);
 void ari_msg_flush_releases(ari_thread *t);
 void ari_thread_flush(ari_thread *t); /* owner: releases + remote frees */
 void ari_msg_free_raw(ar_msg *m);
+/* ar_msg_alloc for messages the runtime itself sends (DOWN, EXIT, a ring's
+ * failure): never helps or waits at the in-flight bound (pool.c). */
+ar_msg *ari_msg_alloc_internal(uint32_t type, size_t payload_size);
 /* A user message the runtime disposes of without handing it to a handler
  * (undelivered, dropped, refused, late reply): through the finalizer set
  * by ar_set_msg_finalizer, else ar_msg_free.  Any thread. */
@@ -499,13 +502,16 @@ static inline void ari_pool_free(void *p, uint8_t pool, uint8_t cls) {
  * are whole cache lines (SCHEDULER.md 6.6): a message crosses cores, and
  * a block sharing a line with its neighbour makes the consumer's reads and
  * frees fight the producer's next allocations for that line. */
+/* `may_wait` 0: counted, but never throttled (runtime-internal messages,
+ * allocated by runtime code that may hold a lock: helping, 6.6, must not
+ * run other handlers there; the next ordinary allocation counts again). */
 static inline void *ari_pool_alloc_msg(size_t size, uint8_t *out_pool,
-                                       uint8_t *out_cls) {
+                                       uint8_t *out_cls, int may_wait) {
   void *p = ari_pool_alloc((size + 63) & ~(size_t)63, out_pool, out_cls);
   unsigned c = *out_cls;
   if (ARI_LIKELY(c != 255)) {
     ari_thread *t = ari_me();
-    if (ARI_UNLIKELY(--t->budget[c] < 0))
+    if (ARI_UNLIKELY(--t->budget[c] < 0) && may_wait)
       ari_pool_throttle(t, c);
   }
   return p;

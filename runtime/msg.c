@@ -60,9 +60,11 @@ bool ar_uuid_eq(const ar_uuid *a, const ar_uuid *b) {
   return memcmp(a->b, b->b, 16) == 0;
 }
 
-ar_msg *ar_msg_alloc(uint32_t type, size_t payload_size) {
+static inline ar_msg *ari_msg_alloc_x(uint32_t type, size_t payload_size,
+                                      int may_wait) {
   uint8_t pool, cls;
-  ar_msg *m = ari_pool_alloc_msg(sizeof(ar_msg) + payload_size, &pool, &cls);
+  ar_msg *m = ari_pool_alloc_msg(sizeof(ar_msg) + payload_size, &pool, &cls,
+                                 may_wait);
   atomic_store_explicit(&m->link, NULL, memory_order_relaxed);
   m->sender = NULL;
   m->type = type;
@@ -72,6 +74,14 @@ ar_msg *ar_msg_alloc(uint32_t type, size_t payload_size) {
   m->cls = cls;
   m->ari_ext = NULL;
   return m;
+}
+
+ar_msg *ar_msg_alloc(uint32_t type, size_t payload_size) {
+  return ari_msg_alloc_x(type, payload_size, 1);
+}
+
+ar_msg *ari_msg_alloc_internal(uint32_t type, size_t payload_size) {
+  return ari_msg_alloc_x(type, payload_size, 0);
 }
 
 ari_msg_ext *ari_msg_ext_of(ar_msg *m) {

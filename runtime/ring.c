@@ -198,7 +198,7 @@ static void ari_ring_fail(ari_ring *r, const char *reason) {
   /* release: pairs with the kernel's ld.acquire.sys of terminate */
   atomic_store_explicit(ari_r32(r->shm, ARI_RO_TERMINATE), 1,
                         memory_order_release);
-  ar_msg *m = ar_msg_alloc(ARI_RING_MSG_FAIL, 0);
+  ar_msg *m = ari_msg_alloc_internal(ARI_RING_MSG_FAIL, 0);
   ari_actor_send_sys(r->proxy, m);
   ari_ring_wake_room(r);
 }

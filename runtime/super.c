@@ -42,7 +42,7 @@ static const char ari_kill_reason_[] = "stopped by supervisor";
 /* Sends the non-trappable EXIT to `k` (the child stops normally: its
  * on_stop runs, its monitors get DOWN with reason NULL). */
 static void ari_sup_send_kill(ari_sup *s, ari_actor *k) {
-  ar_msg *m = ar_msg_alloc(AR_MSG_EXIT, sizeof(ar_down));
+  ar_msg *m = ari_msg_alloc_internal(AR_MSG_EXIT, sizeof(ar_down));
   ar_down *d = AR_MSG_PAYLOAD(m, ar_down);
   ar_actor_retain(ARI_PUB(s));
   d->who = ARI_PUB(s);
