@@ -1052,9 +1052,10 @@ _Thread_local ar_frame *ar_frame_top;
 
 /* A handler faults (t->fault set) and is about to be left by siglongjmp,
  * still on its stack (ar_fail) or on the signal stack above it: fail the
- * request's ask with the fault's reason (a frame's unwind may free the
- * request, which would say "request dropped"), then run the registered
- * unwinds, innermost first.  The chain is emptied first, so a fault inside
+ * request's ask with the fault's reason, the same pointer
+ * ar_actor_fail_reason reports (a frame's unwind or the landing pad may
+ * free the request, which alone would say "request dropped"), then run
+ * the registered unwinds, innermost first.  The chain is emptied first, so a fault inside
  * an unwind lands directly. */
 void ari_fault_unwind(ari_thread *t) {
   ar_msg *m = t->cur_msg;
@@ -1415,13 +1416,10 @@ void ari_actor_fault_landing(ari_thread *t) {
   ar_msg *m = t->cur_msg;
   t->cur_msg = NULL;
   const char *why = t->fault ? t->fault : "failed";
-  if (m) {
-    /* an unanswered ask fails with the fault's reason (the same pointer
-     * ar_actor_fail_reason reports), not ar_msg_free's "request dropped" */
-    if (m->flags & AR_MSGF_ASK)
-      ari_fail_ask(m, why);
+  /* its ask, if any, was already failed with the fault's reason by
+   * ari_fault_unwind, which every way here passes through */
+  if (m)
     ar_msg_free(m);
-  }
   ari_actor_stop(t, a, why);
   t->cur = NULL;
   t->fault = NULL;
