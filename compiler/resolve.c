@@ -1081,13 +1081,31 @@ static void rs_declare_global(rs *r, ast_decl *d) {
   }
 }
 
-static void rs_fields(rs *r, ast_list *fields) {
+/* The header fields every message carries (DESIGN.md "Messages"); a
+ * declared field of the same name would be a second key of that name in
+ * the msgpack map and unreachable as `m.id` (E0220). */
+static const char *const rs_header_fields[][2] = {
+    {"id", "uuid"}, {"priority", "u8 = 128"}, {"correlation", "uuid?"}};
+
+static void rs_fields(rs *r, ast_list *fields, bool is_message) {
   for (uint32_t i = 0; i < fields->len; i++) {
     ast_field *f = AST_AT(*fields, i, ast_field);
     if (!f)
       continue;
     rs_tyexpr(r, f->type);
     rs_expr(r, f->default_);
+    for (size_t h = 0; is_message && f->name.name && h < 3; h++) {
+      if (strcmp(f->name.name, rs_header_fields[h][0]) != 0)
+        continue;
+      diag *d = diag_error(r->cx, f->name.sp, "E0220",
+                           "field `%s` clashes with the message header field `%s`",
+                           f->name.name, f->name.name);
+      diag_label(d, "every message already carries `%s: %s`", rs_header_fields[h][0],
+                 rs_header_fields[h][1]);
+      diag_help(d, "rename the field; `m.%s` and the wire key `\"%s\"` name the header field",
+                f->name.name, f->name.name);
+      diag_end(d);
+    }
     for (uint32_t j = 0; j < i; j++) {
       ast_field *g = AST_AT(*fields, j, ast_field);
       if (g && f->name.name && g->name.name == f->name.name) {
@@ -1401,8 +1419,8 @@ static void rs_decl(rs *r, ast_decl *d) {
     rs_tyexpr(r, d->u.const_.type);
     rs_expr(r, d->u.const_.value);
     break;
-  case DECL_MESSAGE:
-  case DECL_STRUCT: rs_fields(r, &d->u.record.fields); break;
+  case DECL_MESSAGE: rs_fields(r, &d->u.record.fields, true); break;
+  case DECL_STRUCT: rs_fields(r, &d->u.record.fields, false); break;
   case DECL_ACTOR: rs_actor(r, d); break;
   case DECL_SUPERVISOR:
     r->actor = d;
