@@ -86,4 +86,48 @@ if [ $rc -eq 2 ]; then t_pass "export/usage"; else t_fail "export/usage" "exit $
 "$AC" schema export tests/schema/front-end-error/new.actor > /dev/null 2>&1; rc=$?
 if [ $rc -eq 1 ]; then t_pass "export/front-end-error"; else t_fail "export/front-end-error" "exit $rc, expected 1"; fi
 
+# The README's CI step, run as written (every `run:` but the build, with
+# build/actorc meaning the compiler under test) in a scratch git repository:
+# a release tag v1.0 with proto/, then a pull-request commit on top.
+ci_steps() {
+  sed -n '/<!-- schema-ci:begin -->/,/<!-- schema-ci:end -->/p' README.md | awk '
+    /^ *- name:/ { skip = ($0 ~ /build actorc/); block = 0; next }
+    block && match($0, /^ */) && RLENGTH > ind { if (!skip) print substr($0, ind + 3); next }
+    { block = 0 }
+    /^ *run: \|$/ { block = 1; match($0, /^ */); ind = RLENGTH; next }
+    /^ *run: / { if (!skip) { sub(/^ *run: /, ""); print } }'
+}
+ci_case() { # NAME NEW-PROTO-TEXT WANT-EXIT WANT-GREP
+  local repo=$tmp/ci-$1
+  rm -rf "$repo" && mkdir -p "$repo/proto" "$repo/build" || return
+  (
+    cd "$repo" && ln -s "$AC" build/actorc &&
+      git init -q . && printf 'build/\nold/\n' > .gitignore &&
+      printf 'message Order {\n    qty: i32;\n    note: str = "";\n}\n' > proto/app.actor &&
+      git add -A && git -c user.name=t -c user.email=t@t commit -q -m v1 && git tag v1.0 &&
+      printf '%b' "$2" > proto/app.actor &&
+      git -c user.name=t -c user.email=t@t commit -q -am pr &&
+      bash -e "$tmp/ci.sh"
+  ) > "$tmp/ci.out" 2>&1
+  local rc=$?
+  if [ "$rc" = "$3" ] && grep -q -- "$4" "$tmp/ci.out"; then
+    t_pass "readme-ci-step/$1"
+  else
+    mapfile -t lines < <(cat "$tmp/ci.sh" "$tmp/ci.out" | head -20)
+    t_fail "readme-ci-step/$1" "exit $rc, expected $3 and a line matching: $4" "${lines[@]}"
+  fi
+}
+ci_steps > "$tmp/ci.sh"
+if ! command -v git > /dev/null; then
+  t_fail "readme-ci-step" "git is not installed"
+elif ! grep -q 'schema check --against old/proto proto/' "$tmp/ci.sh"; then
+  mapfile -t lines < "$tmp/ci.sh"
+  t_fail "readme-ci-step" "no schema check step found between the schema-ci markers" "${lines[@]}"
+else
+  ci_case breaking 'message Order {\n    qty: i32;\n}\n' 1 \
+    '^::error file=proto/app.actor,line=1,col=9,title=S0003 field-removed::field `note` of `Order` was removed (old: old/proto/app.actor:3:5)$'
+  ci_case compatible 'message Order {\n    qty: i64;\n    note: str = "";\n    due: time? = nil;\n}\n' 0 \
+    '^schema check: 0 breaking, 0 warnings, 2 compatible changes$'
+fi
+
 t_report
