@@ -1220,12 +1220,21 @@ static void walk_call(own_cx *oc, flow *f, ast_expr *e) {
     walk_expr(oc, f, AST_AT(*args, i, ast_expr), M_LEND, R_CALL);
 }
 
-/* Does a pattern bind an owned value? */
+/* Does a binding of type t take its value out of the scrutinee?  An
+ * owned value always does; a copy type holding messages does when the
+ * scrutinee is dead afterwards (cand_move decides at the end of the body),
+ * so a message sent on from the binding keeps its header `id` (a received
+ * request forwarded to an actor keeps the id its `reply` correlates to). */
+static bool binds_by_move(const type *t) {
+  return t && (is_owned(t) || has_msg(t, 0));
+}
+
+/* Does a pattern bind a value it may take (binds_by_move)? */
 static bool pat_binds_owned(const ast_pat *p) {
   int guard = 0;
   while (p && guard++ < OWN_MAX_DEPTH) {
     if (p->kind == PAT_BIND)
-      return p->sym && is_owned(sym_type(p->sym));
+      return p->sym && binds_by_move(sym_type(p->sym));
     if (p->kind != PAT_CTOR)
       return false;
     p = p->sub;
@@ -1540,7 +1549,7 @@ static void walk_loop(own_cx *oc, flow *f, ast_stmt *s) {
 
 static void walk_if(own_cx *oc, flow *f, ast_stmt *s) {
   sym *ls = s->u.if_.let_sym;
-  bool moves = ls && is_owned(sym_type(ls));
+  bool moves = ls && binds_by_move(sym_type(ls));
   walk_expr(oc, f, s->u.if_.cond, moves ? M_MOVE : M_USE, R_MATCH);
   why_kind sw;
   span ssp;
