@@ -607,19 +607,22 @@ static const char *ex_field(ec *E, ast_expr *e, bool *fresh, bool *movable) {
   if (e->u.field.tuple_index >= 0)
     return ec_printf(E, "(%s).f%d", ov, e->u.field.tuple_index);
   if (ot->kind == TY_MESSAGE) {
-    /* header fields (DESIGN.md "Messages"): not in the payload */
+    /* header fields (DESIGN.md "Messages"): not in the payload (no
+     * payload field has their names: E0220) */
     const char *fn = e->u.field.field.name;
-    bool in_payload = false;
-    for (uint32_t i = 0; i < ot->decl->u.record.fields.len; i++)
-      if (AST_AT(ot->decl->u.record.fields, i, ast_field)->name.name == fn)
-        in_payload = true;
-    if (!in_payload && !strcmp(fn, "id"))
+    if (!strcmp(fn, "id"))
       return ec_printf(E, "(*ar_msg_id(%s))", ov);
-    if (!in_payload && !strcmp(fn, "priority"))
+    if (!strcmp(fn, "priority"))
       return ec_printf(E, "(%s)->priority", ov);
-    if (!in_payload && !strcmp(fn, "correlation"))
-      return ec_printf(E, "((%s){ar_msg_has_correlation(%s), (%s)->correlation})",
-                       ec_ctype(E, e->ty), ov, ov);
+    if (!strcmp(fn, "correlation")) {
+      /* the side block holds it only when set; ov is evaluated once */
+      const char *m = ec_temp_new(E, NULL, "ar_msg *", false);
+      return ec_printf(E,
+                       "(%s = %s, (%s){ar_msg_has_correlation(%s), "
+                       "ar_msg_has_correlation(%s) ? *ar_msg_correlation(%s) "
+                       ": (ar_uuid){{0}}})",
+                       m, ov, ec_ctype(E, e->ty), m, m, m);
+    }
     return ec_printf(E, "AG_P_%s(%s)->%s", ot->decl->name.name, ov,
                      ec_id(E, fn));
   }
