@@ -591,21 +591,20 @@ static void cd_api(ec *E, type *t) {
           n, n, n, n, n, n, n, n, n, n, n, n);
 }
 
-/* ag_wopen: open_read / open_write as `i64?`. */
-static const char *cd_open(ec *E, type *opt) {
+/* ag_wfd: a descriptor from runtime/fd.c (-1 on failure) as `i64?`. */
+static const char *cd_fd(ec *E, type *opt) {
   const char *ct = ec_ctype(E, opt);
-  cd_seen *s = cd_find(E, NULL); /* the NULL entry marks ag_wopen */
+  cd_seen *s = cd_find(E, NULL); /* the NULL entry marks ag_wfd */
   if (!s->api) {
     s->api = true;
-    fprintf(E->protos.f, "static %s ag_wopen(ar_str *path, bool write);\n", ct);
+    fprintf(E->protos.f, "static %s ag_wfd(int64_t fd);\n", ct);
     fprintf(E->defs.f,
-            "static %s ag_wopen(ar_str *path, bool write) {\n"
+            "static %s ag_wfd(int64_t fd) {\n"
             "  %s r;\n  memset(&r, 0, sizeof r);\n"
-            "  int64_t fd = ar_wire_open(path, write);\n"
             "  if (fd >= 0) { r.has = true; r.v = fd; }\n  return r;\n}\n\n",
             ct, ct);
   }
-  return "ag_wopen";
+  return "ag_wfd";
 }
 
 /* The message type a wire builtin works on (NULL for the others). */
@@ -648,9 +647,24 @@ const char *emit_c_codec_call(ec *E, ast_expr *e) {
   }
   case BI_OPEN_READ:
   case BI_OPEN_WRITE:
-    return ec_printf(E, "%s(%s, %s)", cd_open(E, e->ty),
+    return ec_printf(E, "%s(ar_wire_open(%s, %s))", cd_fd(E, e->ty),
                      ex(E, a0, EX_BORROW, NULL),
                      e->u.call.builtin == BI_OPEN_WRITE ? "true" : "false");
+  case BI_LISTEN_SOCKET:
+  case BI_CONNECT_SOCKET:
+  case BI_ACCEPT_SOCKET:
+  case BI_SOCKET_PORT: {
+    int b = e->u.call.builtin;
+    const char *fn = b == BI_LISTEN_SOCKET    ? "ar_wire_listen"
+                     : b == BI_CONNECT_SOCKET ? "ar_wire_connect"
+                     : b == BI_ACCEPT_SOCKET  ? "ar_wire_accept"
+                                              : "ar_wire_local_port";
+    const char *arg = ex(E, a0, EX_BORROW, NULL);
+    if (b == BI_ACCEPT_SOCKET || b == BI_SOCKET_PORT)
+      arg = ec_printf(E, "(int64_t)(%s)", arg);
+    return ec_printf(E, "%s(%s(%s))", cd_fd(E, e->ty), fn, arg);
+  }
+  case BI_OS_ERROR: return "ar_wire_os_error()";
   case BI_CLOSE_FD:
     return ec_printf(E, "ar_wire_close((int64_t)(%s))",
                      ex(E, a0, EX_BORROW, NULL));

@@ -13,7 +13,7 @@ typedef enum {
   BI__COUNT
 } ac_builtin;
 
-/* The wire-format builtins (encode .. close_fd), typed in types_wire.c and
+/* The wire-format and descriptor builtins (encode .. close_fd), typed in types_wire.c and
  * emitted by emit_c_codec.c; they stand together in builtins.def. */
 static inline int builtin_is_wire(int id) {
   return id >= BI_ENCODE && id <= BI_CLOSE_FD;

@@ -1,6 +1,8 @@
 /* types_wire.c — phase 4 (types), the wire-format builtins of issue 6
  * (docs/wire.md, docs/language.md "Wire format"): encode, decode, read_msg,
- * write_msg, open_read, open_write, close_fd.  Called from builtin_call in
+ * write_msg and the descriptor builtins (open_read, open_write,
+ * listen_socket, accept_socket, connect_socket, socket_port, os_error,
+ * close_fd).  Called from builtin_call in
  * types_expr.c for those ids only; kept apart so the rest of the checker
  * does not grow.  Codes: E0360 (not a message), E0361 (a message that
  * cannot cross the wire), E0328 (arity, shared with every call).
@@ -148,7 +150,8 @@ type *types_wire_call(types_state *ts, ast_expr *e, sym *s) {
   uint32_t want = s->index == BI_DECODE || s->index == BI_READ_MSG ||
                           s->index == BI_WRITE_MSG
                       ? 2
-                      : 1;
+                  : s->index == BI_OS_ERROR ? 0
+                                            : 1;
   if (args->len != want) {
     diag *d = diag_error(ts->cx, e->sp, "E0328",
                          "%s takes %u argument%s but %u %s given", s->name,
@@ -163,7 +166,7 @@ type *types_wire_call(types_state *ts, ast_expr *e, sym *s) {
     }
     return tw_err(ts);
   }
-  ast_expr *a0 = AST_AT(*args, 0, ast_expr);
+  ast_expr *a0 = want > 0 ? AST_AT(*args, 0, ast_expr) : NULL;
   ast_expr *a1 = want > 1 ? AST_AT(*args, 1, ast_expr) : NULL;
   type *i64 = types_prim(ts, TY_I64);
   switch (s->index) {
@@ -198,6 +201,19 @@ type *types_wire_call(types_state *ts, ast_expr *e, sym *s) {
     type *p = types_expect(ts, a0, types_prim(ts, TY_STR), "paths are `str`");
     return types_is_error(p) ? p : types_wrap(ts, TY_OPT, i64);
   }
+  case BI_LISTEN_SOCKET:
+  case BI_CONNECT_SOCKET: {
+    type *p = types_expect(ts, a0, types_prim(ts, TY_STR),
+                           "addresses are `str`: \"unix:PATH\" or "
+                           "\"tcp:HOST:PORT\"");
+    return types_is_error(p) ? p : types_wrap(ts, TY_OPT, i64);
+  }
+  case BI_ACCEPT_SOCKET:
+  case BI_SOCKET_PORT: {
+    type *fd = types_expect(ts, a0, i64, "descriptors are `i64`");
+    return types_is_error(fd) ? fd : types_wrap(ts, TY_OPT, i64);
+  }
+  case BI_OS_ERROR: return types_prim(ts, TY_STR);
   case BI_CLOSE_FD:
     types_expect(ts, a0, i64, "descriptors are `i64`");
     return types_prim(ts, TY_UNIT);

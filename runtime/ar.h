@@ -1021,10 +1021,23 @@ AR_API ar_status ar_wire_read_frame(int64_t fd, void **out_p, size_t *out_n,
                                     ar_str **out_err);
 AR_API void ar_wire_frame_free(void *p);
 AR_API ar_str *ar_wire_write_frame(int64_t fd, const void *p, size_t n);
-/* open_read / open_write: a descriptor, or -1 (`-` is stdin / stdout);
- * write creates or truncates.  close: descriptors 0-2 are left open. */
+/* Descriptors (runtime/fd.c).  Each returns a descriptor (close-on-exec),
+ * or -1 with the reason kept for ar_wire_os_error on this thread.
+ * open: `open_read` / `open_write` (`-` is stdin / stdout; write creates or
+ * truncates).  listen / connect take "unix:PATH" or "tcp:HOST:PORT" (HOST a
+ * name, IPv4, or [IPv6]; listen on port 0 takes a free port, see
+ * ar_wire_local_port); listen replaces a stale Unix socket file, never
+ * another file; TCP connections get TCP_NODELAY.  accept waits for one
+ * connection.  All block the calling thread.  close: 0-2 are left open. */
 AR_API int64_t ar_wire_open(const ar_str *path, bool write);
+AR_API int64_t ar_wire_listen(const ar_str *addr);
+AR_API int64_t ar_wire_connect(const ar_str *addr);
+AR_API int64_t ar_wire_accept(int64_t listen_fd);
+AR_API int64_t ar_wire_local_port(int64_t fd); /* TCP port, or -1 */
 AR_API void ar_wire_close(int64_t fd);
+/* A new string: why the last failing descriptor call above, on this
+ * thread, returned -1 ("" if none did). */
+AR_API ar_str *ar_wire_os_error(void);
 
 /* ======================================================= buffers (buf<T>) */
 /* `buf<T>`: a flat array of fixed-size elements that a ring kernel can read

@@ -18,7 +18,6 @@
 #include "ari.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <msgpack/pack.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -868,22 +867,6 @@ bool ar_wire_parse_time(const char *p, size_t n, int64_t *out) {
 }
 
 /* ============================================================ frames */
-
-int64_t ar_wire_open(const ar_str *path, bool write) {
-  if (!path)
-    return -1;
-  if (path->len == 1 && path->ptr[0] == '-')
-    return write ? 1 : 0;
-  int fd = write ? open(path->ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                        0666)
-                 : open(path->ptr, O_RDONLY | O_CLOEXEC);
-  return fd;
-}
-
-void ar_wire_close(int64_t fd) {
-  if (fd > 2)
-    close((int)fd);
-}
 
 static ar_str *ari_wire_errstr(const char *fmt, ...) {
   char buf[256];

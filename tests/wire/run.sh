@@ -5,6 +5,8 @@
 #   2. examples/wire_producer | examples/wire_consumer as a pipeline, output
 #      compared with examples/wire_pipeline.expected
 #   3. malformed streams fed to the consumer: a clear error, exit 0, no crash
+#   3b. examples/wire_server and wire_client over a Unix socket and TCP,
+#      and the errors of listen/connect
 #   4. (plain variant) the decoder fuzzer for WIRE_FUZZ_TIME seconds from the
 #      seed corpus under ASan+UBSan
 # Last line: "N passed, N failed".
@@ -72,6 +74,60 @@ good frame then a cut one|@cut|north #1: 20.25 C ["lab", "north"] -\n1 readings,
 CASES
 else
   bad "build the pipeline examples"; sed 's/^/    /' "$tmp/build.log" | head -20
+fi
+
+# 3b. the socket examples: wire_server answers wire_client over a Unix socket
+# (two connections) and over TCP (a free port the server prints); errors
+# of connect/listen reach the program through os_error()
+# wait_line FILE PATTERN: until a line of FILE matches (5 s at most)
+wait_line() {
+  for _ in $(seq 100); do grep -q "$2" "$1" 2> /dev/null && return 0; sleep 0.05; done
+  return 1
+}
+if build examples/wire_server.actor "$tmp/server" && build examples/wire_client.actor "$tmp/client"; then
+  sock="unix:$tmp/calc.sock"
+  timeout 60 "$tmp/server" "$sock" 2 > "$tmp/srv.out" 2> "$tmp/srv.err" &
+  spid=$!
+  if wait_line "$tmp/srv.out" '^listening on unix:' &&
+     timeout 30 "$tmp/client" "$sock" > "$tmp/cl1.out" 2>&1 &&
+     timeout 30 "$tmp/client" "$sock" > "$tmp/cl2.out" 2>&1 && wait $spid &&
+     diff -u examples/wire_client.expected "$tmp/cl1.out" &&
+     diff -u examples/wire_client.expected "$tmp/cl2.out" &&
+     [ "$(tail -n 1 "$tmp/srv.out")" = "served 8 queries on 2 connections" ] && [ ! -s "$tmp/srv.err" ]; then
+    ok "sockets: wire_server / wire_client over unix:, 2 connections"
+  else
+    bad "sockets: wire_server / wire_client over unix:"; kill $spid 2> /dev/null
+    sed 's/^/    /' "$tmp/srv.out" "$tmp/srv.err" "$tmp/cl1.out" "$tmp/cl2.out" 2> /dev/null | head -20
+  fi
+  timeout 60 "$tmp/server" tcp:127.0.0.1:0 1 > "$tmp/srv.out" 2> "$tmp/srv.err" &
+  spid=$!
+  if wait_line "$tmp/srv.out" '^listening on port [0-9]' &&
+     port=$(sed -n 's/^listening on port //p' "$tmp/srv.out") &&
+     timeout 30 "$tmp/client" "tcp:127.0.0.1:$port" > "$tmp/cl1.out" 2>&1 && wait $spid &&
+     diff -u examples/wire_client.expected "$tmp/cl1.out" &&
+     [ "$(tail -n 1 "$tmp/srv.out")" = "served 4 queries on 1 connection" ]; then
+    ok "sockets: wire_server / wire_client over tcp: (port 0)"
+  else
+    bad "sockets: wire_server / wire_client over tcp:"; kill $spid 2> /dev/null
+    sed 's/^/    /' "$tmp/srv.out" "$tmp/srv.err" "$tmp/cl1.out" 2> /dev/null | head -20
+  fi
+  # name | program | address | expected stderr (exit 1)
+  touch "$tmp/plain-file"
+  while IFS='|' read -r name prog addr want; do
+    addr=${addr//@T/$tmp}; want=${want//@T/$tmp}
+    timeout 30 "$tmp/$prog" "$addr" > /dev/null 2> "$tmp/e.err"
+    rc=$?
+    if [ $rc = 1 ] && [ "$(cat "$tmp/e.err")" = "$want" ]; then ok "sockets: $name"
+    else bad "sockets: $name (exit $rc)"; sed 's/^/    /' "$tmp/e.err" | head -5; fi
+  done <<'CASES'
+no server|client|unix:@T/none.sock|client: connect_socket unix:@T/none.sock: No such file or directory
+refused|client|tcp:127.0.0.1:1|client: connect_socket tcp:127.0.0.1:1: Connection refused
+bad address|server|udp:x|server: listen_socket udp:x: expected an address unix:PATH or tcp:HOST:PORT
+not a socket file|server|unix:@T/plain-file|server: listen_socket unix:@T/plain-file: Address already in use
+CASES
+  [ -f "$tmp/plain-file" ] || bad "sockets: listen_socket removed a regular file"
+else
+  bad "build the socket examples"; sed 's/^/    /' "$tmp/build.log" | head -20
 fi
 
 # 4. the fuzzer (plain variant only: it is an ASan build already)

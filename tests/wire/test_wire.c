@@ -1056,6 +1056,108 @@ static void test_frames_socket(void) {
   ag_msg_drop(m);
 }
 
+/* listen / connect / accept (runtime/fd.c) on one thread: a connect to a
+ * listening socket completes from the backlog before accept runs. */
+static ar_str *cstr(const char *s) { return ar_str_new(s, strlen(s)); }
+
+static bool os_error_has(const char *frag) {
+  return has(ar_wire_os_error(), frag);
+}
+
+static void sock_roundtrip(const char *listen_addr, bool tcp) {
+  ar_str *la = cstr(listen_addr);
+  int64_t l = ar_wire_listen(la);
+  ar_str_release(la);
+  REQUIRE(l >= 0);
+  int64_t port = ar_wire_local_port(l);
+  CHECK(tcp ? port > 0 : port == -1);
+  char ca[160];
+  if (tcp)
+    snprintf(ca, sizeof ca, "tcp:%s:%lld",
+             strstr(listen_addr, "[::1]") ? "[::1]" : "127.0.0.1",
+             (long long)port);
+  else
+    snprintf(ca, sizeof ca, "%s", listen_addr);
+  ar_str *cs = cstr(ca);
+  int64_t c = ar_wire_connect(cs);
+  ar_str_release(cs);
+  REQUIRE(c >= 0);
+  int64_t a = ar_wire_accept(l);
+  REQUIRE(a >= 0);
+  ar_msg *m = ag_mk_Golden(7, cstr("sock"), false);
+  CHECK(ag_wwrite_Golden(c, m) == NULL);
+  ar_askres r = ag_wread_Golden(a);
+  CHECK(r.kind == AR_EV_REPLY && r.reply &&
+        ar_uuid_eq(ar_msg_id(r.reply), ar_msg_id(m)));
+  res_drop(&r);
+  ar_wire_close(c); /* the reader sees the end: ok(nil) */
+  r = ag_wread_Golden(a);
+  CHECK(r.kind == AR_EV_REPLY && !r.reply);
+  ar_wire_close(a);
+  ar_wire_close(l);
+  ag_msg_drop(m);
+}
+
+static void test_sockets(void) {
+  char dir[] = "/tmp/test_wire_XXXXXX", path[200], addr[220];
+  REQUIRE(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/s.sock", dir);
+  snprintf(addr, sizeof addr, "unix:%s", path);
+  sock_roundtrip(addr, false);
+  sock_roundtrip(addr, false); /* the stale socket file is replaced */
+  sock_roundtrip("tcp:127.0.0.1:0", true);
+  /* IPv6 loopback where the machine has it */
+  ar_str *v6 = cstr("tcp:[::1]:0");
+  int64_t l6 = ar_wire_listen(v6);
+  ar_str_release(v6);
+  if (l6 >= 0) {
+    ar_wire_close(l6);
+    sock_roundtrip("tcp:[::1]:0", true);
+  }
+  struct { const char *addr; bool listen; const char *err; } bad[] = {
+      {"", true, "expected an address unix:PATH or tcp:HOST:PORT"},
+      {"udp:1.2.3.4:5", false, "expected an address unix:PATH or tcp:HOST:PORT"},
+      {"tcp:127.0.0.1", true, "expected tcp:HOST:PORT"},
+      {"tcp::80", false, "expected tcp:HOST:PORT"},
+      {"tcp:127.0.0.1:65536", true, "(a port 0-65535)"},
+      {"tcp:127.0.0.1:8x", false, "(a port 0-65535)"},
+      {"tcp:host.invalid:80", false, "connect_socket tcp:host.invalid:80: "},
+      {"unix:/nonexistent-dir/s.sock", true, "No such file or directory"},
+      {"unix:/nonexistent-dir/s.sock", false, "No such file or directory"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    ar_str *s = cstr(bad[i].addr);
+    CHECK((bad[i].listen ? ar_wire_listen(s) : ar_wire_connect(s)) == -1);
+    CHECK(os_error_has(bad[i].err));
+    ar_str_release(s);
+  }
+  char longp[200];
+  memset(longp, 'x', sizeof longp - 1);
+  longp[sizeof longp - 1] = 0;
+  memcpy(longp, "unix:", 5);
+  ar_str *s = cstr(longp);
+  CHECK(ar_wire_listen(s) == -1 && os_error_has("a Unix socket path has at most"));
+  ar_str_release(s);
+  /* a regular file at the path is never replaced */
+  unlink(path); /* the socket file the last listen left */
+  FILE *f = fopen(path, "w");
+  REQUIRE(f);
+  fclose(f);
+  s = cstr(addr);
+  CHECK(ar_wire_listen(s) == -1 && os_error_has("Address already in use"));
+  ar_str_release(s);
+  struct stat st;
+  CHECK(stat(path, &st) == 0 && S_ISREG(st.st_mode));
+  CHECK(ar_wire_accept(-1) == -1 && os_error_has("invalid descriptor"));
+  CHECK(ar_wire_local_port(0) == -1);
+  s = cstr("/nonexistent-dir/f");
+  CHECK(ar_wire_open(s, false) == -1 &&
+        os_error_has("open_read /nonexistent-dir/f: No such file"));
+  ar_str_release(s);
+  unlink(path);
+  rmdir(dir);
+}
+
 /* ------------------------------------------------------------ seeds */
 
 static int write_seed(const char *dir, int idx, int which, const void *p,
@@ -1115,6 +1217,7 @@ static void run_all(void *arg) {
   RUN(test_frames_pipe);
   RUN(test_frames_malformed);
   RUN(test_frames_socket);
+  RUN(test_sockets);
   result = check_report();
 }
 
