@@ -128,15 +128,9 @@ static bool ari_addr_parse(const char *what, const ar_str *s, ari_addr *a) {
 }
 
 static void ari_nodelay(int fd) {
-  int one = 1; /* frames are small and answered: no Nagle delay */
+  int one = 1; /* frames are small and answered: no Nagle delay (fails
+                * harmlessly on a Unix socket) */
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-}
-
-static int ari_unix_socket(const ari_addr *a, struct sockaddr_un *sa) {
-  memset(sa, 0, sizeof *sa);
-  sa->sun_family = AF_UNIX;
-  memcpy(sa->sun_path, a->path, strlen(a->path));
-  return socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 }
 
 /* Every address getaddrinfo gives for a, tried in order by try(); the
@@ -190,49 +184,45 @@ static int ari_try_connect(int fd, const struct addrinfo *ai) {
   return r;
 }
 
-int64_t ar_wire_listen(const ar_str *addr) {
+/* listen_socket / connect_socket: TCP through every address of the name,
+ * a Unix path through the same try function. */
+static int64_t ari_sock_open(const char *what, const ar_str *addr,
+                             bool passive) {
   ari_addr a;
-  if (!ari_addr_parse("listen_socket", addr, &a))
+  if (!ari_addr_parse(what, addr, &a))
     return -1;
+  int (*try)(int, const struct addrinfo *) =
+      passive ? ari_try_listen : ari_try_connect;
   if (!a.unix_)
-    return ari_tcp_each("listen_socket", &a, true, ari_try_listen);
+    return ari_tcp_each(what, &a, passive, try);
   struct sockaddr_un sa;
-  int fd = ari_unix_socket(&a, &sa);
-  if (fd < 0)
-    return ari_fd_fail("listen_socket unix:%s: %s", a.path, strerror(errno));
+  memset(&sa, 0, sizeof sa);
+  sa.sun_family = AF_UNIX;
+  memcpy(sa.sun_path, a.path, strlen(a.path));
+  struct addrinfo ai;
+  memset(&ai, 0, sizeof ai);
+  ai.ai_family = AF_UNIX;
+  ai.ai_addr = (struct sockaddr *)&sa;
+  ai.ai_addrlen = sizeof sa;
   /* a socket file left by an earlier run is replaced; any other file is not */
   struct stat st;
-  if (lstat(a.path, &st) == 0 && S_ISSOCK(st.st_mode))
+  if (passive && lstat(a.path, &st) == 0 && S_ISSOCK(st.st_mode))
     unlink(a.path);
-  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
-      listen(fd, ARI_FD_BACKLOG) != 0) {
-    int e = errno;
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0 && try(fd, &ai) == 0)
+    return fd;
+  int e = errno;
+  if (fd >= 0)
     close(fd);
-    return ari_fd_fail("listen_socket unix:%s: %s", a.path, strerror(e));
-  }
-  return fd;
+  return ari_fd_fail("%s unix:%s: %s", what, a.path, strerror(e));
+}
+
+int64_t ar_wire_listen(const ar_str *addr) {
+  return ari_sock_open("listen_socket", addr, true);
 }
 
 int64_t ar_wire_connect(const ar_str *addr) {
-  ari_addr a;
-  if (!ari_addr_parse("connect_socket", addr, &a))
-    return -1;
-  if (!a.unix_)
-    return ari_tcp_each("connect_socket", &a, false, ari_try_connect);
-  struct sockaddr_un sa;
-  int fd = ari_unix_socket(&a, &sa);
-  if (fd < 0)
-    return ari_fd_fail("connect_socket unix:%s: %s", a.path, strerror(errno));
-  int r;
-  do
-    r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
-  while (r != 0 && errno == EINTR);
-  if (r != 0) {
-    int e = errno;
-    close(fd);
-    return ari_fd_fail("connect_socket unix:%s: %s", a.path, strerror(e));
-  }
-  return fd;
+  return ari_sock_open("connect_socket", addr, false);
 }
 
 int64_t ar_wire_accept(int64_t lfd) {
