@@ -148,9 +148,7 @@ static void chk_expr(ec *E, ast_expr *e) {
             e->u.field.field.name)
           found = true;
       const char *fn = e->u.field.field.name;
-      if (!found && ot->kind == TY_MESSAGE &&
-          (!strcmp(fn, "id") || !strcmp(fn, "priority") ||
-           !strcmp(fn, "correlation")))
+      if (!found && ot->kind == TY_MESSAGE && ac_header_index(fn) >= 0)
         found = true;
       if (!found) {
         ec_unsupported(E, e->sp, "this field");

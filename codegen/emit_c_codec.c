@@ -313,11 +313,10 @@ static void cd_keyfn(FILE *df, ast_decl *d, bool hdr) {
   const char *n = d->name.name;
   fprintf(df, "static int ag_wkey_%s(const char *k, uint32_t n) {\n", n);
   uint32_t nf = d->u.record.fields.len;
-  for (uint32_t i = 0; i < nf + (hdr ? 3 : 0); i++) {
-    static const char *const hn[] = {"id", "priority", "correlation"};
+  for (uint32_t i = 0; i < nf + (hdr ? AC_NHEADER : 0); i++) {
     const char *fn =
         i < nf ? ((ast_field *)d->u.record.fields.items[i])->name.name
-               : hn[i - nf];
+               : ac_header_names[i - nf];
     fprintf(df, "  if (n == %zu && memcmp(k, \"%s\", %zu) == 0) return %u;\n",
             strlen(fn), fn, strlen(fn), i);
   }
@@ -350,12 +349,11 @@ static void cd_dec_fields(ec *E, FILE *df, ast_decl *d, const char *base,
             fn);
   }
   if (hdr) {
-    static const char *const hn[] = {"id", "priority", "correlation"};
-    for (uint32_t i = 0; i < 3; i++)
+    for (uint32_t i = 0; i < AC_NHEADER; i++)
       fprintf(df, "    case %u:\n"
                   "      if (!ar_wire_get_hdr(r, %u, &h)) { ar_wire_at(r, "
                   "\"%s\", \"%s\"); goto fail; }\n      break;\n",
-              nf + i, i, n, hn[i]);
+              nf + i, i, n, ac_header_names[i]);
   }
   fprintf(df, "    default:\n"
               "      if (!ar_wire_skip(r)) { ar_wire_at(r, \"%s\", NULL); goto "

@@ -1081,12 +1081,6 @@ static void rs_declare_global(rs *r, ast_decl *d) {
   }
 }
 
-/* The header fields every message carries (DESIGN.md "Messages"); a
- * declared field of the same name would be a second key of that name in
- * the msgpack map and unreachable as `m.id` (E0220). */
-static const char *const rs_header_fields[][2] = {
-    {"id", "uuid"}, {"priority", "u8 = 128"}, {"correlation", "uuid?"}};
-
 static void rs_fields(rs *r, ast_list *fields, bool is_message) {
   for (uint32_t i = 0; i < fields->len; i++) {
     ast_field *f = AST_AT(*fields, i, ast_field);
@@ -1094,14 +1088,14 @@ static void rs_fields(rs *r, ast_list *fields, bool is_message) {
       continue;
     rs_tyexpr(r, f->type);
     rs_expr(r, f->default_);
-    for (size_t h = 0; is_message && f->name.name && h < 3; h++) {
-      if (strcmp(f->name.name, rs_header_fields[h][0]) != 0)
-        continue;
+    /* a header name would be a second wire key and unreachable as `m.id` */
+    int h = is_message ? ac_header_index(f->name.name) : -1;
+    if (h >= 0) {
       diag *d = diag_error(r->cx, f->name.sp, "E0220",
                            "field `%s` clashes with the message header field `%s`",
                            f->name.name, f->name.name);
-      diag_label(d, "every message already carries `%s: %s`", rs_header_fields[h][0],
-                 rs_header_fields[h][1]);
+      diag_label(d, "every message already carries `%s: %s`", ac_header_names[h],
+                 ac_header_types[h]);
       diag_help(d, "rename the field; `m.%s` and the wire key `\"%s\"` name the header field",
                 f->name.name, f->name.name);
       diag_end(d);
